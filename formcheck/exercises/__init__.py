@@ -1,0 +1,33 @@
+"""Exercise definitions (one TOML file each) and their loader."""
+
+from formcheck.exercises.loader import (
+    REP_METRICS,
+    Exercise,
+    ExerciseId,
+    HoldSpec,
+    Phase,
+    Reference,
+    RepSpec,
+    Rule,
+    SetupCheck,
+    Severity,
+    all_exercises,
+    load_exercise,
+    load_exercise_file,
+)
+
+__all__ = [
+    "REP_METRICS",
+    "Exercise",
+    "ExerciseId",
+    "HoldSpec",
+    "Phase",
+    "Reference",
+    "RepSpec",
+    "Rule",
+    "SetupCheck",
+    "Severity",
+    "all_exercises",
+    "load_exercise",
+    "load_exercise_file",
+]

@@ -1,0 +1,289 @@
+"""Exercise definitions: TOML data -> validated dataclasses the engine runs.
+
+A physical therapist tunes a limit in the TOML file without touching Python; the loader checks
+every field and names the file and the field when something is wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+
+from formcheck.errors import FormcheckError
+from formcheck.kinematics import METRIC_LABELS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Metrics of a whole rep, for rules in the "rep_end" phase.
+REP_METRICS = {"range_deg": "range of the movement", "up_s": "time to lift", "down_s": "time to lower",
+               "duration_s": "rep duration"}
+
+
+class Phase(str, Enum):
+    """When a rule is checked."""
+
+    REP = "rep"  # every frame of a rep
+    PEAK = "peak"  # frames near the top of a rep
+    REP_END = "rep_end"  # once per rep, on the rep's own metrics (range, tempo)
+    HOLD = "hold"  # every frame of a hold
+
+
+class Reference(str, Enum):
+    """What a rule's value is compared against."""
+
+    ABSOLUTE = "absolute"  # the metric itself
+    REST = "rest"  # change from the resting position just before the rep
+    REST_LOSS_PCT = "rest_loss_pct"  # percent lost from the resting position
+    HOLD_START = "hold_start"  # change from the first second of the hold
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class ExerciseId(str, Enum):
+    """The exercises formcheck knows (the ids in DESIGN.md)."""
+
+    CLAMSHELL = "clamshell"
+    SIDE_LEG_LIFT = "side-leg-lift"
+    SIDE_PLANK = "side-plank"
+    SIDE_PLANK_CLAMSHELL = "side-plank-clamshell"
+    SIDE_PLANK_LEG_LIFT = "side-plank-leg-lift"
+
+    @classmethod
+    def parse(cls, text: str) -> ExerciseId:
+        try:
+            return cls(text.strip().lower().replace("_", "-"))
+        except ValueError:
+            valid = ", ".join(e.value for e in cls)
+            raise FormcheckError(f"Unknown exercise {text!r}; choose one of: {valid}.") from None
+
+
+@dataclass(frozen=True)
+class SetupCheck:
+    metric: str
+    min: float | None
+    max: float | None
+    source: str
+
+    def passes(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    signal: str
+    start_rise: float
+    end_fraction: float
+    min_range: float
+    report: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HoldSpec:
+    signal: str
+    enter: float
+    exit: float
+    min_duration_s: float
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    what: str
+    metric: str
+    phase: Phase
+    min: float | None
+    max: float | None
+    severity: Severity
+    cue: str
+    message: str
+    source: str
+    reference: Reference = Reference.ABSOLUTE
+    min_duration_s: float = 0.0
+    rest_default: float | None = None
+    unseen_hint: str = ""
+
+    @property
+    def limit_text(self) -> str:
+        parts = []
+        if self.min is not None:
+            parts.append(f">= {self.min:g}")
+        if self.max is not None:
+            parts.append(f"<= {self.max:g}")
+        suffix = {Reference.REST: " change from start", Reference.REST_LOSS_PCT: "% lost from start",
+                  Reference.HOLD_START: " change from hold start"}.get(self.reference, "")
+        return " and ".join(parts) + suffix
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    name: str
+    summary: str
+    activation: str
+    camera: str
+    setup: tuple[SetupCheck, ...]
+    setup_hint: str
+    reps: RepSpec | None = None
+    hold: HoldSpec | None = None
+    rules: tuple[Rule, ...] = field(default_factory=tuple)
+
+    @property
+    def fault_codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.code for r in self.rules))
+
+
+def _definitions_dir():
+    return resources.files("formcheck.exercises")
+
+
+def _read_toml(exercise_id: str) -> dict:
+    resource = _definitions_dir() / f"{exercise_id}.toml"
+    try:
+        return tomllib.loads(resource.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise FormcheckError(f"{exercise_id}.toml is not valid TOML: {exc}") from None
+
+
+def _number(d: dict, key: str, where: str, required: bool = True) -> float | None:
+    if key not in d:
+        if required:
+            raise FormcheckError(f"{where}: missing '{key}'.")
+        return None
+    value = d[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FormcheckError(f"{where}: '{key}' must be a number, got {value!r}.")
+    return float(value)
+
+
+def _enum(enum: type[Enum], value: str, where: str, key: str):
+    try:
+        return enum(value)
+    except ValueError:
+        valid = ", ".join(e.value for e in enum)
+        raise FormcheckError(f"{where}: '{key}' = {value!r}; choose one of: {valid}.") from None
+
+
+def _metric(name: str, where: str, allowed: dict) -> str:
+    if name not in allowed:
+        raise FormcheckError(f"{where}: unknown metric {name!r}; known: {', '.join(sorted(allowed))}.")
+    return name
+
+
+def parse_rule(d: dict, where: str) -> Rule:
+    for key in ("code", "metric", "phase", "severity", "cue", "message", "source"):
+        if not isinstance(d.get(key), str) or not d[key].strip():
+            raise FormcheckError(f"{where}: every rule needs a non-empty '{key}'.")
+    where = f"{where} rule {d['code']!r}"
+    phase = _enum(Phase, d["phase"], where, "phase")
+    metric = _metric(d["metric"], where, REP_METRICS if phase is Phase.REP_END else METRIC_LABELS)
+    lo, hi = _number(d, "min", where, False), _number(d, "max", where, False)
+    if lo is None and hi is None:
+        raise FormcheckError(f"{where}: give a 'min' or a 'max' limit.")
+    return Rule(
+        code=d["code"],
+        what=d.get("what", METRIC_LABELS.get(metric, metric)),
+        metric=metric,
+        phase=phase,
+        min=lo,
+        max=hi,
+        severity=_enum(Severity, d["severity"], where, "severity"),
+        cue=d["cue"],
+        message=d["message"],
+        source=d["source"],
+        reference=_enum(Reference, d.get("reference", "absolute"), where, "reference"),
+        min_duration_s=_number(d, "min_duration_s", where, False) or 0.0,
+        rest_default=_number(d, "rest_default", where, False),
+        unseen_hint=d.get("unseen_hint", ""),
+    )
+
+
+def _parse(exercise_id: str, d: dict) -> Exercise:
+    where = f"{exercise_id}.toml"
+    setup = d.get("setup", {})
+    checks = []
+    for c in setup.get("checks", []):
+        if "source" not in c:
+            raise FormcheckError(f"{where}: setup check on {c.get('metric')!r} needs a 'source'.")
+        checks.append(SetupCheck(_metric(c.get("metric", ""), where, METRIC_LABELS),
+                                 _number(c, "min", where, False), _number(c, "max", where, False), c["source"]))
+    reps = hold = None
+    if "reps" in d:
+        r = d["reps"]
+        reps = RepSpec(
+            signal=_metric(r.get("signal", ""), f"{where} [reps]", METRIC_LABELS),
+            start_rise=_number(r, "start_rise", f"{where} [reps]"),
+            end_fraction=_number(r, "end_fraction", f"{where} [reps]"),
+            min_range=_number(r, "min_range", f"{where} [reps]"),
+            report=tuple(_metric(m, f"{where} [reps]", METRIC_LABELS) for m in r.get("report", [])),
+        )
+    if "hold" in d:
+        h = d["hold"]
+        hold = HoldSpec(
+            signal=_metric(h.get("signal", ""), f"{where} [hold]", METRIC_LABELS),
+            enter=_number(h, "enter", f"{where} [hold]"),
+            exit=_number(h, "exit", f"{where} [hold]"),
+            min_duration_s=_number(h, "min_duration_s", f"{where} [hold]"),
+        )
+        if hold.exit > hold.enter:
+            raise FormcheckError(f"{where} [hold]: 'exit' must not be above 'enter'.")
+    if reps is None and hold is None:
+        raise FormcheckError(f"{where}: needs a [reps] or a [hold] section (or reps_from / hold_from).")
+    rules = tuple(parse_rule(r, where) for r in d.get("rules", []))
+    return Exercise(
+        id=exercise_id,
+        name=d.get("name", exercise_id),
+        summary=d.get("summary", ""),
+        activation=d.get("activation", ""),
+        camera=d.get("camera", ""),
+        setup=tuple(checks),
+        setup_hint=setup.get("hint", ""),
+        reps=reps,
+        hold=hold,
+        rules=rules,
+    )
+
+
+def load_exercise(exercise: str | ExerciseId) -> Exercise:
+    """The shipped definition of an exercise; progressions combine a hold and a rep exercise."""
+    exercise_id = (exercise if isinstance(exercise, ExerciseId) else ExerciseId.parse(exercise)).value
+    d = _read_toml(exercise_id)
+    if "hold_from" in d or "reps_from" in d:
+        hold_ex = load_exercise(d["hold_from"])
+        reps_ex = load_exercise(d["reps_from"])
+        return Exercise(
+            id=exercise_id,
+            name=d.get("name", exercise_id),
+            summary=d.get("summary", ""),
+            activation=d.get("activation", ""),
+            camera=d.get("camera", ""),
+            setup=hold_ex.setup,
+            setup_hint=hold_ex.setup_hint,
+            reps=reps_ex.reps,
+            hold=hold_ex.hold,
+            rules=hold_ex.rules + reps_ex.rules,
+        )
+    return _parse(exercise_id, d)
+
+
+def load_exercise_file(path: str | Path) -> Exercise:
+    """A definition from any TOML file (for trying tuned limits)."""
+    path = Path(path)
+    try:
+        d = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise FormcheckError(f"{path} is not a readable TOML exercise definition: {exc}") from None
+    return _parse(d.get("id", path.stem), d)
+
+
+def all_exercises() -> list[Exercise]:
+    return [load_exercise(e) for e in ExerciseId]

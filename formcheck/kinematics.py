@@ -1,0 +1,249 @@
+"""Angles and distances that matter for the side-lying glute exercises, with a confidence for each.
+
+Every function works on arrays with a leading frame axis (N, 33, ...), so offline analysis
+computes a whole recording at once and live mode calls the same code with N = 1.
+
+Conventions (FORM_RULES.md, "Measuring from a camera"):
+- In-plane angles come from *image* landmarks in pixels; the camera faces the person's front,
+  so the clam's knee opening, the leg lift and the side plank's sag happen in the image plane.
+- Whether a joint's plane can be seen at all is judged from the world landmarks: a limb that
+  points mostly at the camera shows a meaningless 2-D angle, so its confidence drops to 0 and
+  the rules say "can't see" instead of guessing.
+- Depth-based measures (leg drifting forward, toes turning up, trunk rotation) use world
+  landmarks, whose depth is the least reliable axis: they carry at most DEPTH_CONFIDENCE and are
+  compared with the person's own start position by the rules, never with absolute numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from formcheck.pose.landmarks import Landmark as L
+
+# Confidence ceiling for measures that rest on MediaPipe's depth estimate.
+DEPTH_CONFIDENCE = 0.7
+# A bone whose image-plane share (|xy| / |xyz| in world coordinates) is below the first value is
+# seen end-on (no usable 2-D angle); above the second it is fully in view.
+PLANE_HIDDEN, PLANE_VISIBLE = 0.5, 0.8
+
+
+class Side(str, Enum):
+    """The working side: the top leg in a side-lying exercise, the side facing up in a side plank."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def other(self) -> Side:
+        return Side.RIGHT if self is Side.LEFT else Side.LEFT
+
+
+def _norm(v: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(v, axis=-1)
+
+
+def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Unsigned angle between vectors along the last axis."""
+    cos = np.sum(u * v, axis=-1) / np.maximum(_norm(u) * _norm(v), 1e-9)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def joint_flexion_deg(a: np.ndarray, joint: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Flexion at ``joint`` between segments to ``a`` and ``b``: 0 when straight, 90 at a right angle."""
+    return 180.0 - _angle_deg(a - joint, b - joint)
+
+
+def plane_visibility(bone_world: np.ndarray) -> np.ndarray:
+    """0..1: how well a bone (world vector) is seen in the image plane (0 when it points at the camera)."""
+    share = _norm(bone_world[..., :2]) / np.maximum(_norm(bone_world), 1e-9)
+    return np.clip((share - PLANE_HIDDEN) / (PLANE_VISIBLE - PLANE_HIDDEN), 0.0, 1.0)
+
+
+def detect_side(image: np.ndarray, visibility: np.ndarray) -> Side | None:
+    """The side that lies on top (higher in the image), voted over all frames with a person.
+
+    Uses hips, shoulders and knees; image y grows downwards. None if the votes do not agree.
+    """
+    votes = 0.0
+    for name in ("HIP", "SHOULDER", "KNEE"):
+        left, right = int(L[f"LEFT_{name}"]), int(L[f"RIGHT_{name}"])
+        dy = image[:, left, 1] - image[:, right, 1]  # > 0: right is higher
+        w = np.minimum(visibility[:, left], visibility[:, right])
+        ok = ~np.isnan(dy)
+        votes += float(np.sum(np.sign(dy[ok]) * w[ok]))
+    if abs(votes) < 1e-6:
+        return None
+    return Side.RIGHT if votes > 0 else Side.LEFT
+
+
+@dataclass
+class MetricSeries:
+    """Per-frame values and confidences (0..1) of named metrics, NaN where not measurable."""
+
+    values: dict[str, np.ndarray]
+    confidence: dict[str, np.ndarray]
+
+    def frame(self, i: int) -> tuple[dict[str, float], dict[str, float]]:
+        return (
+            {k: float(v[i]) for k, v in self.values.items()},
+            {k: float(c[i]) for k, c in self.confidence.items()},
+        )
+
+
+def compute_metrics(
+    image: np.ndarray, world: np.ndarray, visibility: np.ndarray, width: int, height: int, side: Side
+) -> MetricSeries:
+    """All metrics for frames (N, 33, 3) seen by a ``width`` x ``height`` camera, ``side`` on top."""
+    px = image[..., :2] * np.array([width, height], dtype=float)
+    vis = np.nan_to_num(visibility)
+    top, bot = {}, {}
+    for name in ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+        top[name] = int(L[f"{side.value.upper()}_{name}"])
+        bot[name] = int(L[f"{side.other.value.upper()}_{name}"])
+
+    def P(i):  # noqa: N802 - landmark position in pixels
+        return px[:, i]
+
+    def Wd(i):  # noqa: N802 - landmark position in world metres
+        return world[:, i]
+
+    def V(*idx):  # noqa: N802 - weakest visibility among landmarks
+        return np.min(vis[:, list(idx)], axis=1)
+
+    values: dict[str, np.ndarray] = {}
+    conf: dict[str, np.ndarray] = {}
+
+    shoulder_mid = (P(top["SHOULDER"]) + P(bot["SHOULDER"])) / 2
+    hip_mid = (P(top["HIP"]) + P(bot["HIP"])) / 2
+    trunk = shoulder_mid - hip_mid
+    trunk_len = np.maximum(_norm(trunk), 1e-6)
+    trunk_axis = trunk / trunk_len[:, None]
+    across = np.stack([-trunk_axis[:, 1], trunk_axis[:, 0]], axis=-1)  # image-plane normal to the trunk
+    vis_trunk = V(top["SHOULDER"], bot["SHOULDER"], top["HIP"], bot["HIP"])
+
+    # --- Set-up: lying across the frame, facing the camera -----------------------------------
+    values["torso_tilt_deg"] = np.degrees(np.arctan2(np.abs(trunk[:, 1]), np.abs(trunk[:, 0])))
+    conf["torso_tilt_deg"] = vis_trunk
+    shoulder_sep = np.abs(np.sum((P(top["SHOULDER"]) - P(bot["SHOULDER"])) * across, axis=-1))
+    values["torso_facing_ratio"] = shoulder_sep / trunk_len
+    conf["torso_facing_ratio"] = vis_trunk
+
+    # --- Stacking (roll-back): perpendicular spread of the hips / shoulders vs trunk length -------
+    values["pelvis_stack_ratio"] = np.abs(np.sum((P(top["HIP"]) - P(bot["HIP"])) * across, axis=-1)) / trunk_len
+    conf["pelvis_stack_ratio"] = V(top["HIP"], bot["HIP"])
+    values["shoulder_stack_ratio"] = values["torso_facing_ratio"]
+    conf["shoulder_stack_ratio"] = V(top["SHOULDER"], bot["SHOULDER"])
+
+    # --- Legs in the image plane ---------------------------------------------------------------
+    thigh_top = P(top["KNEE"]) - P(top["HIP"])
+    thigh_bot = P(bot["KNEE"]) - P(bot["HIP"])
+    values["thigh_opening_deg"] = _angle_deg(thigh_top, thigh_bot)
+    conf["thigh_opening_deg"] = np.minimum(V(top["HIP"], top["KNEE"]), np.maximum(V(bot["KNEE"]), 0.5))
+    leg_top = P(top["ANKLE"]) - P(top["HIP"])
+    leg_bot = P(bot["ANKLE"]) - P(bot["HIP"])
+    values["leg_abduction_deg"] = _angle_deg(leg_top, leg_bot)
+    conf["leg_abduction_deg"] = np.minimum(V(top["HIP"], top["ANKLE"]), np.maximum(V(bot["ANKLE"]), 0.5))
+
+    # --- Joint bends, only where the joint's plane faces the camera -----------------------------
+    thigh_w = Wd(top["KNEE"]) - Wd(top["HIP"])
+    shank_w = Wd(top["ANKLE"]) - Wd(top["KNEE"])
+    trunk_w = (Wd(top["SHOULDER"]) + Wd(bot["SHOULDER"])) / 2 - (Wd(top["HIP"]) + Wd(bot["HIP"])) / 2
+    values["knee_flexion_deg"] = joint_flexion_deg(P(top["HIP"]), P(top["KNEE"]), P(top["ANKLE"]))
+    conf["knee_flexion_deg"] = V(top["HIP"], top["KNEE"], top["ANKLE"]) * np.minimum(
+        plane_visibility(thigh_w), plane_visibility(shank_w)
+    )
+    # Hip bend from the *bottom* thigh: it stays put while the top knee opens, so the clam's
+    # opening does not leak into it.
+    values["hip_flexion_deg"] = joint_flexion_deg(shoulder_mid, hip_mid, P(bot["KNEE"]))
+    conf["hip_flexion_deg"] = V(bot["HIP"], bot["KNEE"], bot["SHOULDER"]) * np.minimum(
+        plane_visibility(Wd(bot["KNEE"]) - Wd(bot["HIP"])), plane_visibility(trunk_w)
+    )
+
+    # --- Feet together (clam): gap over shank length; the shank from world metres so a shank
+    # pointing at the camera does not shrink the denominator -------------------------------------
+    px_per_m = trunk_len / np.maximum(_norm(trunk_w), 1e-6)
+    shank_px = np.maximum(_norm(P(top["ANKLE"]) - P(top["KNEE"])), px_per_m * _norm(shank_w))
+    values["feet_gap_ratio"] = _norm(P(top["ANKLE"]) - P(bot["ANKLE"])) / np.maximum(shank_px, 1e-6)
+    conf["feet_gap_ratio"] = V(top["ANKLE"], bot["ANKLE"], top["KNEE"])
+
+    # --- Hip hike (leg lift): lateral pelvic tilt, the pelvis axis vs the trunk's perpendicular.
+    # Positive when the top hip moves towards the head.
+    pelvis_axis = P(top["HIP"]) - P(bot["HIP"])
+    values["pelvis_tilt_deg"] = np.degrees(
+        np.arctan2(np.sum(pelvis_axis * trunk_axis, axis=-1), np.abs(np.sum(pelvis_axis * across, axis=-1)))
+    )
+    conf["pelvis_tilt_deg"] = V(top["HIP"], bot["HIP"]) * np.minimum(1.0, values["pelvis_stack_ratio"] / 0.15)
+
+    # --- Side plank: straight line shoulders-hips-support, and hips off the floor ---------------
+    knee_mid = (P(top["KNEE"]) + P(bot["KNEE"])) / 2
+    ankle_mid = (P(top["ANKLE"]) + P(bot["ANKLE"])) / 2
+    kneeling = values["knee_flexion_deg"] > 60.0
+    support = np.where(kneeling[:, None], knee_mid, ankle_mid)
+    line = support - shoulder_mid
+    line_len = np.maximum(_norm(line), 1e-6)
+    line_axis = line / line_len[:, None]
+    normal = np.stack([-line_axis[:, 1], line_axis[:, 0]], axis=-1)
+    normal = np.where((normal[:, 1] > 0)[:, None], -normal, normal)  # the normal pointing up the image
+    hip_offset = np.sum((hip_mid - shoulder_mid) * normal, axis=-1)  # > 0: hips above the line (pike)
+    straight = _angle_deg(shoulder_mid - hip_mid, support - hip_mid)
+    values["body_line_deg"] = np.where(hip_offset > 0, 360.0 - straight, straight)
+    conf["body_line_deg"] = np.minimum(vis_trunk, V(top["KNEE"], bot["KNEE"]))
+    hip_to_support = support - hip_mid
+    values["hip_lift_ratio"] = hip_to_support[:, 1] / np.maximum(_norm(hip_to_support), 1e-6)
+    conf["hip_lift_ratio"] = conf["body_line_deg"]
+
+    # --- Depth-based: leg leaving the body's plane, toes turning up, trunk rotation -------------
+    hip_mid_w = (Wd(top["HIP"]) + Wd(bot["HIP"])) / 2
+    up_w = trunk_w / np.maximum(_norm(trunk_w), 1e-9)[:, None]
+    lateral_w = Wd(top["HIP"]) - Wd(bot["HIP"])
+    lateral_w = lateral_w - np.sum(lateral_w * up_w, axis=-1)[:, None] * up_w
+    lateral_w /= np.maximum(_norm(lateral_w), 1e-9)[:, None]
+    anterior_w = np.cross(up_w, lateral_w)
+    nose_dir = Wd(int(L.NOSE)) - hip_mid_w
+    anterior_w = np.where((np.sum(anterior_w * nose_dir, axis=-1) < 0)[:, None], -anterior_w, anterior_w)
+    leg_w = Wd(top["ANKLE"]) - Wd(top["HIP"])
+    values["leg_forward_deg"] = np.degrees(
+        np.arcsin(np.clip(np.sum(leg_w * anterior_w, axis=-1) / np.maximum(_norm(leg_w), 1e-9), -1, 1))
+    )
+    conf["leg_forward_deg"] = DEPTH_CONFIDENCE * V(top["HIP"], top["ANKLE"], top["SHOULDER"])
+    foot_w = Wd(top["FOOT_INDEX"]) - Wd(top["HEEL"])
+    values["toes_up_deg"] = np.degrees(
+        np.arctan2(np.sum(foot_w * lateral_w, axis=-1), np.abs(np.sum(foot_w * anterior_w, axis=-1)))
+    )
+    conf["toes_up_deg"] = DEPTH_CONFIDENCE * V(top["HEEL"], top["FOOT_INDEX"])
+
+    def roll_deg(a: int, b: int) -> np.ndarray:
+        v = Wd(a) - Wd(b)
+        return np.degrees(np.arctan2(v[:, 2], -v[:, 1]))
+
+    values["trunk_rotation_deg"] = roll_deg(top["SHOULDER"], bot["SHOULDER"]) - roll_deg(top["HIP"], bot["HIP"])
+    conf["trunk_rotation_deg"] = DEPTH_CONFIDENCE * vis_trunk
+
+    # Frames without a person: no value, no confidence.
+    missing = np.isnan(image[:, 0, 0])
+    for k in values:
+        conf[k] = np.where(missing | np.isnan(values[k]), 0.0, conf[k])
+    return MetricSeries(values, conf)
+
+
+# Metrics a person can read, with their units, for help texts and the overlay.
+METRIC_LABELS: dict[str, str] = {
+    "torso_tilt_deg": "trunk tilt from horizontal",
+    "torso_facing_ratio": "how squarely the trunk faces the camera",
+    "pelvis_stack_ratio": "hips stacked (vertical spread / trunk length)",
+    "shoulder_stack_ratio": "shoulders stacked (vertical spread / trunk length)",
+    "thigh_opening_deg": "angle between the thighs",
+    "leg_abduction_deg": "angle between the legs",
+    "knee_flexion_deg": "knee bend",
+    "hip_flexion_deg": "hip bend",
+    "feet_gap_ratio": "gap between the feet / shank length",
+    "pelvis_tilt_deg": "pelvis tilt towards the head (hip hike)",
+    "body_line_deg": "shoulder-hip-ankle (or knee) line, 180 = straight",
+    "hip_lift_ratio": "hips raised above the support",
+    "leg_forward_deg": "leg in front of the body's plane",
+    "toes_up_deg": "toes turned towards the ceiling",
+    "trunk_rotation_deg": "shoulders rotated against the pelvis",
+}

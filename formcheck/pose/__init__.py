@@ -1,0 +1,21 @@
+"""Pose data (PoseFrame, PoseTrack), landmark names, MediaPipe estimators and track files."""
+
+from formcheck.pose.estimator import PoseEstimator, SolutionPoseEstimator, TasksPoseEstimator, make_estimator
+from formcheck.pose.frame import PoseFrame, PoseTrack, SourceInfo
+from formcheck.pose.landmarks import SKELETON, Landmark
+from formcheck.pose.track_io import is_track_path, load_track, save_track
+
+__all__ = [
+    "Landmark",
+    "SKELETON",
+    "PoseEstimator",
+    "PoseFrame",
+    "PoseTrack",
+    "SolutionPoseEstimator",
+    "SourceInfo",
+    "TasksPoseEstimator",
+    "is_track_path",
+    "load_track",
+    "make_estimator",
+    "save_track",
+]

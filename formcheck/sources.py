@@ -1,0 +1,122 @@
+"""Frame sources: video files, animated GIFs, folders of images and webcams.
+
+Every source yields ``(index, t_s, frame_bgr)``; times come from the source itself (container
+timestamps for files, so variable frame rates are honoured; the clock for a webcam).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from formcheck.errors import FormcheckError
+from formcheck.pose.frame import SourceInfo
+
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v", ".gif")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+Frame = tuple[int, float, np.ndarray]
+
+
+class VideoFileSource:
+    """A video file or animated GIF read with OpenCV."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FormcheckError(f"No such file: {self.path}")
+        if self.path.is_dir():
+            raise FormcheckError(f"{self.path} is a folder; pass a video file or a folder of images.")
+        cap = cv2.VideoCapture(str(self.path))
+        ok, first = cap.read() if cap.isOpened() else (False, None)
+        cap.release()
+        if not ok or first is None:
+            raise FormcheckError(f"{self.path} cannot be read as a video (corrupt, empty or unsupported format).")
+        fps = cv2.VideoCapture(str(self.path)).get(cv2.CAP_PROP_FPS)
+        self._fps = float(fps) if fps and 0 < fps < 1000 else 30.0
+        count = int(cv2.VideoCapture(str(self.path)).get(cv2.CAP_PROP_FRAME_COUNT))
+        self.info = SourceInfo(str(self.path), self._fps, first.shape[1], first.shape[0], max(count, 0))
+
+    def __iter__(self) -> Iterator[Frame]:
+        cap = cv2.VideoCapture(str(self.path))
+        last_t = -1.0
+        index = 0
+        try:
+            while True:
+                ok, frame = cap.read()
+                if not ok:
+                    break
+                t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                # Containers without timestamps (GIFs, some AVIs) report 0 or repeat: fall back to fps.
+                if not t > last_t:
+                    t = index / self._fps if index / self._fps > last_t else last_t + 1.0 / self._fps
+                last_t = t
+                yield index, t, frame
+                index += 1
+        finally:
+            cap.release()
+
+
+class ImageFolderSource:
+    """A folder of still images, in name order, played at ``fps``."""
+
+    def __init__(self, path: str | Path, fps: float = 30.0):
+        self.path = Path(path)
+        self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+        if not self.files:
+            raise FormcheckError(f"{self.path} holds no images ({', '.join(IMAGE_EXTENSIONS)}).")
+        first = cv2.imread(str(self.files[0]))
+        if first is None:
+            raise FormcheckError(f"{self.files[0]} cannot be read as an image.")
+        self.info = SourceInfo(str(self.path), fps, first.shape[1], first.shape[0], len(self.files))
+
+    def __iter__(self) -> Iterator[Frame]:
+        for index, file in enumerate(self.files):
+            frame = cv2.imread(str(file))
+            if frame is None:
+                raise FormcheckError(f"{file} cannot be read as an image.")
+            yield index, index / self.info.fps, frame
+
+
+class CameraSource:
+    """A webcam by index; times are the capture clock, starting at 0."""
+
+    def __init__(self, index: int = 0):
+        self.index = index
+        self._cap = cv2.VideoCapture(index)
+        ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
+        if not ok or first is None:
+            self._cap.release()
+            raise FormcheckError(f"Camera {index} cannot be opened; pick another with --camera N (0, 1, ...).")
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        self._first = first
+        self.info = SourceInfo(f"camera:{index}", float(fps) if fps and fps > 0 else 30.0,
+                               first.shape[1], first.shape[0], 0)
+
+    def __iter__(self) -> Iterator[Frame]:
+        start = time.monotonic()
+        index = 0
+        frame = self._first
+        try:
+            while frame is not None:
+                yield index, time.monotonic() - start, frame
+                index += 1
+                ok, frame = self._cap.read()
+                if not ok:
+                    break
+        finally:
+            self._cap.release()
+
+
+def open_source(spec: str | Path | int, fps: float = 30.0):
+    """Pick the source for a path, a folder or a camera index."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return CameraSource(int(spec))
+    path = Path(spec)
+    if path.is_dir():
+        return ImageFolderSource(path, fps)
+    return VideoFileSource(path)
