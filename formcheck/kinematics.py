@@ -28,6 +28,8 @@ DEPTH_CONFIDENCE = 0.7
 # A bone whose image-plane share (|xy| / |xyz| in world coordinates) is below the first value is
 # seen end-on (no usable 2-D angle); above the second it is fully in view.
 PLANE_HIDDEN, PLANE_VISIBLE = 0.5, 0.8
+# MediaPipe places an occluded joint at the frame's edge a little outside it; that is not "out of frame".
+IN_FRAME_MARGIN = 0.05
 
 
 class Side(str, Enum):
@@ -222,6 +224,16 @@ def compute_metrics(
     values["trunk_rotation_deg"] = roll_deg(top["SHOULDER"], bot["SHOULDER"]) - roll_deg(top["HIP"], bot["HIP"])
     conf["trunk_rotation_deg"] = DEPTH_CONFIDENCE * vis_trunk
 
+    # --- Whole body in frame and visible (set-up checks) ---------------------------------------
+    body = [int(L.NOSE)] + [top[k] for k in ("SHOULDER", "HIP", "KNEE", "ANKLE")] + [
+        bot[k] for k in ("SHOULDER", "HIP", "KNEE", "ANKLE")
+    ]
+    xy = image[:, body, :2]
+    inside = (xy >= -IN_FRAME_MARGIN) & (xy <= 1.0 + IN_FRAME_MARGIN)
+    values["body_in_frame_ratio"] = np.mean(np.all(inside, axis=-1), axis=-1)
+    values["body_visibility"] = np.mean(vis[:, body], axis=1)
+    conf["body_in_frame_ratio"] = conf["body_visibility"] = np.ones(len(image))
+
     # Frames without a person: no value, no confidence.
     missing = np.isnan(image[:, 0, 0])
     for k in values:
@@ -246,4 +258,6 @@ METRIC_LABELS: dict[str, str] = {
     "leg_forward_deg": "leg in front of the body's plane",
     "toes_up_deg": "toes turned towards the ceiling",
     "trunk_rotation_deg": "shoulders rotated against the pelvis",
+    "body_in_frame_ratio": "share of the key joints inside the frame",
+    "body_visibility": "mean visibility of the key joints",
 }

@@ -1,0 +1,142 @@
+"""The two state machines: reps (with hysteresis around a resting level) and holds."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from enum import Enum
+
+from formcheck.exercises import HoldSpec, RepSpec
+
+# The resting level is the lowest signal over this many seconds of rest.
+REST_WINDOW_S = 3.0
+# Rest must have been seen this long before a rep may start.
+MIN_REST_S = 0.3
+# A rep or hold whose signal cannot be measured this long is abandoned.
+LOST_SIGNAL_S = 2.0
+# A hold's entry and exit must persist this long (brief wobbles neither start nor end it).
+HOLD_DEBOUNCE_S = 0.3
+
+
+class RepPhase(str, Enum):
+    REST = "rest"
+    UP = "up"
+
+
+@dataclass
+class RepCounter:
+    """Counts reps of a signal that rises from a resting level and comes back.
+
+    A rep starts when the signal rises ``start_rise`` above its base (the resting level, or the
+    lowest point since the last rep when the person did not come all the way down), peaks, and
+    ends when it falls back below ``end_fraction`` of its range. Anything smaller than
+    ``min_range`` is jitter, not a rep. The gap between the start and end thresholds is the
+    hysteresis that stops noise around one threshold from double-counting.
+    """
+
+    spec: RepSpec
+    phase: RepPhase = RepPhase.REST
+    rest_level: float | None = None
+    start_s: float = 0.0
+    peak: float = 0.0
+    peak_s: float = 0.0
+    base: float = 0.0
+    _rest: deque = field(default_factory=deque)
+    _floor: float | None = None
+    _low_s: float | None = None
+    _last_seen_s: float | None = None
+
+    def reset(self) -> None:
+        self.phase = RepPhase.REST
+        self.rest_level = self._floor = self._low_s = None
+        self._rest.clear()
+
+    def at_peak(self, value: float) -> bool:
+        """Near the top of the current rep (for rules that apply at the peak)."""
+        if self.phase is not RepPhase.UP:
+            return False
+        return value - self.base >= max(0.75 * (self.peak - self.base), self.spec.min_range)
+
+    def update(self, t_s: float, value: float | None) -> str | None:
+        """Feed one frame (None = signal not measurable). Returns 'start', 'end', 'abort' or None."""
+        if value is None:
+            if self._last_seen_s is not None and t_s - self._last_seen_s > LOST_SIGNAL_S:
+                was_up = self.phase is RepPhase.UP
+                self.reset()
+                self._last_seen_s = None
+                return "abort" if was_up else None
+            return None
+        self._last_seen_s = t_s
+        if self.phase is RepPhase.REST:
+            self._rest.append((t_s, value))
+            while self._rest and t_s - self._rest[0][0] > REST_WINDOW_S:
+                self._rest.popleft()
+            self.rest_level = min(v for _, v in self._rest)
+            self._floor = value if self._floor is None else min(self._floor, value)
+            base = max(self.rest_level, self._floor)
+            if value <= base + 0.25 * self.spec.start_rise:
+                self._low_s = t_s
+            ready = t_s - self._rest[0][0] >= MIN_REST_S
+            if ready and value >= base + self.spec.start_rise:
+                self.phase, self.base = RepPhase.UP, base
+                self.start_s = self._low_s if self._low_s is not None else t_s
+                self.peak, self.peak_s = value, t_s
+                return "start"
+            return None
+        if value > self.peak:
+            self.peak, self.peak_s = value, t_s
+        if value <= self.base + self.spec.end_fraction * (self.peak - self.base):
+            self.phase = RepPhase.REST
+            self._floor = value
+            self._low_s = t_s
+            self._rest.clear()
+            self._rest.append((t_s, value))
+            return "end"
+        return None
+
+    @property
+    def range(self) -> float:
+        return self.peak - self.base
+
+
+@dataclass
+class HoldTimer:
+    """Times a hold: the signal above ``enter`` starts it, below ``exit`` ends it (debounced)."""
+
+    spec: HoldSpec
+    active: bool = False
+    start_s: float = 0.0
+    _above_since: float | None = None
+    _below_since: float | None = None
+    _last_seen_s: float | None = None
+
+    def update(self, t_s: float, value: float | None, allowed: bool) -> str | None:
+        """Returns 'start' (with ``start_s`` backdated to when the signal first rose), 'end' or None."""
+        if value is None:
+            if self.active and self._last_seen_s is not None and t_s - self._last_seen_s > LOST_SIGNAL_S:
+                self.active = False
+                return "end"
+            return None
+        self._last_seen_s = t_s
+        if not self.active:
+            if value >= self.spec.enter:
+                self._above_since = t_s if self._above_since is None else self._above_since
+                if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
+                    self.active, self.start_s, self._below_since = True, self._above_since, None
+                    return "start"
+            else:
+                self._above_since = None
+            return None
+        if value < self.spec.exit or not allowed:
+            self._below_since = t_s if self._below_since is None else self._below_since
+            if t_s - self._below_since >= HOLD_DEBOUNCE_S:
+                self.active, self._above_since = False, None
+                return "end"
+        else:
+            self._below_since = None
+        return None
+
+    @property
+    def end_s(self) -> float:
+        """When the hold ended: the first frame of the drop that ended it."""
+        return self._below_since if self._below_since is not None else self._last_seen_s or self.start_s

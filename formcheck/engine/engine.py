@@ -1,0 +1,257 @@
+"""ExerciseEngine: one engine for live and offline, driven by an exercise definition.
+
+Feed it one FrameMetrics at a time; it returns the events of that frame (reps started and
+completed, holds, faults the moment they happen, set-up warnings) and keeps the records a
+scorecard is made of.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+
+from formcheck.engine.counters import HoldTimer, RepCounter, RepPhase
+from formcheck.engine.events import (
+    Event,
+    FaultRaised,
+    FrameMetrics,
+    HoldEnded,
+    HoldRecord,
+    HoldStarted,
+    RepCompleted,
+    RepRecord,
+    RepStarted,
+    SetupWarning,
+    Warning,
+)
+from formcheck.engine.rules import CONFIDENT, RuleWatch, penalty
+from formcheck.engine.setup import SetupMonitor
+from formcheck.exercises import Exercise, Phase, Reference
+
+# The resting position a rule compares with: the last second of rest before the rep.
+REST_REFERENCE_S = 1.0
+# A hold's own start position: its first second.
+HOLD_REFERENCE_S = 1.0
+# Faults that begin this close to a hold's end belong to leaving the position.
+HOLD_EXIT_S = 0.75
+# Reps in which a rule could not see anything before the engine says so.
+UNSEEN_REPS_BEFORE_WARNING = 2
+
+
+class ExerciseEngine:
+    def __init__(self, exercise: Exercise):
+        self.exercise = exercise
+        self.setup = SetupMonitor(exercise)
+        self.rep_counter = RepCounter(exercise.reps) if exercise.reps else None
+        self.hold_timer = HoldTimer(exercise.hold) if exercise.hold else None
+        self.reps: list[RepRecord] = []
+        self.holds: list[HoldRecord] = []
+        self.warnings: list[Warning] = []
+        self.last_t_s = 0.0
+        self._rep_rules = [r for r in exercise.rules if r.phase in (Phase.REP, Phase.PEAK, Phase.REP_END)]
+        self._hold_rules = [r for r in exercise.rules if r.phase is Phase.HOLD]
+        self._rest_metrics = {r.metric for r in self._rep_rules if r.reference in (Reference.REST,
+                                                                                   Reference.REST_LOSS_PCT)}
+        self._rest_samples: dict[str, deque] = {k: deque() for k in self._rest_metrics}
+        self._rep_watches: list[RuleWatch] = []
+        self._hold_watches: list[RuleWatch] = []
+        self._hold_ref_samples: dict[str, list[float]] = {}
+        self._peak_report: dict[str, float | None] = {}
+        self._unseen_counts: dict[str, int] = {}
+        self._camera_warned: set[str] = set()
+        self._seen_person = False
+
+    # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _confident(m: FrameMetrics, metric: str) -> float | None:
+        if m.confidence.get(metric, 0.0) < CONFIDENT:
+            return None
+        return m.values.get(metric)
+
+    def _warn(self, w: Warning, events: list[Event]) -> None:
+        self.warnings.append(w)
+        events.append(SetupWarning(w.at_s, w))
+
+    def _note_unseen(self, watches: list[RuleWatch], t_s: float, threshold: int, events: list[Event]) -> None:
+        for w in watches:
+            if not w.unseen:
+                continue
+            code = w.rule.code
+            self._unseen_counts[code] = self._unseen_counts.get(code, 0) + 1
+            if self._unseen_counts[code] >= threshold and code not in self._camera_warned:
+                self._camera_warned.add(code)
+                hint = w.rule.unseen_hint or "face the camera with your whole body in view"
+                self._warn(Warning("camera_view", t_s, f"Can't see {w.rule.what} from this camera, so "
+                                                      f"'{code}' is not checked - {hint}."), events)
+
+    @property
+    def current_rep_faults(self) -> list:
+        return [w.fault for w in self._rep_watches if w.fault is not None]
+
+    # -- the frame loop --------------------------------------------------------------------------
+    def update(self, m: FrameMetrics) -> list[Event]:
+        events: list[Event] = []
+        self.last_t_s = m.t_s
+        self._seen_person |= m.has_pose
+        for w in self.setup.update(m):
+            self._warn(w, events)
+        if m.cut:
+            self._cut(events)
+        ready = self.setup.ready and m.has_pose
+        holding = True
+        if self.hold_timer is not None:
+            holding = self._update_hold(m, ready, events)
+        if self.rep_counter is not None:
+            self._update_reps(m, ready and holding, events)
+        return events
+
+    def _cut(self, events: list[Event]) -> None:
+        """Nothing carries across a cut: an open rep is dropped, an open hold ends."""
+        if self.rep_counter is not None:
+            self.rep_counter.reset()
+            self._rep_watches = []
+        if self.hold_timer is not None and self.hold_timer.active:
+            self.hold_timer.active = False
+            self._end_hold(self.last_t_s, events)
+
+    def _update_hold(self, m: FrameMetrics, ready: bool, events: list[Event]) -> bool:
+        timer = self.hold_timer
+        change = timer.update(m.t_s, self._confident(m, timer.spec.signal), ready)
+        if change == "start":
+            self._hold_watches = [RuleWatch(r) for r in self._hold_rules]
+            self._hold_ref_samples = {}
+            events.append(HoldStarted(m.t_s, len(self.holds) + 1))
+        elif change == "end":
+            self._end_hold(timer.end_s, events)
+            if self.rep_counter is not None and self.rep_counter.phase is RepPhase.UP:
+                self.rep_counter.reset()
+                self._rep_watches = []
+            return False
+        if not timer.active:
+            return False
+        for w in self._hold_watches:
+            value, conf = m.values.get(w.rule.metric, float("nan")), m.confidence.get(w.rule.metric, 0.0)
+            if w.rule.reference is Reference.HOLD_START and w.reference is None:
+                if conf >= CONFIDENT:
+                    self._hold_ref_samples.setdefault(w.rule.metric, []).append(value)
+                if m.t_s - timer.start_s >= HOLD_REFERENCE_S and self._hold_ref_samples.get(w.rule.metric):
+                    w.reference = statistics.median(self._hold_ref_samples[w.rule.metric])
+                continue
+            fault = w.observe(m.t_s, value, conf, track_spans=True)
+            if fault is not None:
+                events.append(FaultRaised(m.t_s, fault, w.rule.cue))
+        return True
+
+    def _end_hold(self, end_s: float, events: list[Event]) -> None:
+        start_s = self.hold_timer.start_s
+        duration = end_s - start_s
+        if duration < self.hold_timer.spec.min_duration_s:
+            return
+        # Coming down out of the plank is the end of the hold, not a sag during it.
+        for w in self._hold_watches:
+            w.spans = [f for f in w.spans if f.start_s < end_s - HOLD_EXIT_S]
+        spans = sorted((f for w in self._hold_watches for f in w.spans if f.severity != "info"),
+                       key=lambda f: f.start_s)
+        bad_s, cursor = 0.0, start_s
+        for f in spans:  # union of fault spans
+            lo, hi = max(f.start_s, cursor), min(f.end_s, end_s)
+            if hi > lo:
+                bad_s += hi - lo
+                cursor = hi
+        good = max(0.0, duration - bad_s)
+        hold = HoldRecord(len(self.holds) + 1, round(start_s, 2), round(end_s, 2), round(duration, 2),
+                          round(good, 2), round(100 * good / duration) if duration > 0 else 0,
+                          [f for w in self._hold_watches for f in w.spans])
+        self.holds.append(hold)
+        self._note_unseen(self._hold_watches, end_s, 1, events)
+        events.append(HoldEnded(end_s, hold))
+
+    def _update_reps(self, m: FrameMetrics, active: bool, events: list[Event]) -> None:
+        counter = self.rep_counter
+        spec = counter.spec
+        value = self._confident(m, spec.signal) if active else None
+        change = counter.update(m.t_s, value)
+        if change == "abort":
+            self._rep_watches = []
+            return
+        if counter.phase is RepPhase.REST and change != "end":
+            for metric in self._rest_metrics:
+                v = self._confident(m, metric)
+                samples = self._rest_samples[metric]
+                if v is not None:
+                    samples.append((m.t_s, v))
+                while samples and m.t_s - samples[0][0] > REST_REFERENCE_S:
+                    samples.popleft()
+            return
+        if change == "start":
+            self._start_rep(m, events)
+        if value is not None and counter.phase is RepPhase.UP or change == "end":
+            self._observe_rep_frame(m, value, events)
+        if change == "end":
+            self._end_rep(m.t_s, events)
+
+    def _start_rep(self, m: FrameMetrics, events: list[Event]) -> None:
+        self._rep_watches = []
+        for rule in self._rep_rules:
+            w = RuleWatch(rule)
+            if rule.reference in (Reference.REST, Reference.REST_LOSS_PCT):
+                samples = [v for _, v in self._rest_samples.get(rule.metric, ())]
+                w.reference = statistics.median(samples) if samples else rule.rest_default
+            self._rep_watches.append(w)
+        self._peak_report = {k: None for k in self.rep_counter.spec.report}
+        events.append(RepStarted(m.t_s, len(self.reps) + 1))
+
+    def _observe_rep_frame(self, m: FrameMetrics, value: float | None, events: list[Event]) -> None:
+        counter = self.rep_counter
+        if value is not None and counter.peak_s == m.t_s:
+            for k in self._peak_report:
+                v = self._confident(m, k)
+                if v is not None:
+                    self._peak_report[k] = round(v, 2)
+        at_peak = value is not None and counter.at_peak(value)
+        for w in self._rep_watches:
+            phase = w.rule.phase
+            if phase is Phase.REP_END or (phase is Phase.PEAK and not at_peak):
+                continue
+            fault = w.observe(m.t_s, m.values.get(w.rule.metric, float("nan")),
+                              m.confidence.get(w.rule.metric, 0.0), track_spans=False)
+            if fault is not None:
+                events.append(FaultRaised(m.t_s, fault, w.rule.cue))
+
+    def _end_rep(self, t_s: float, events: list[Event]) -> None:
+        counter = self.rep_counter
+        if counter.range < counter.spec.min_range:
+            self._rep_watches = []
+            return
+        rep_metrics = {"range_deg": round(counter.range, 1), **self._peak_report,
+                       "up_s": round(counter.peak_s - counter.start_s, 2),
+                       "down_s": round(t_s - counter.peak_s, 2)}
+        summary = {**rep_metrics, "duration_s": t_s - counter.start_s}
+        for w in self._rep_watches:
+            if w.rule.phase is Phase.REP_END:
+                fault = w.check_once(t_s, summary.get(w.rule.metric))
+                if fault is not None:
+                    events.append(FaultRaised(t_s, fault, w.rule.cue))
+        faults = [w.fault for w in self._rep_watches if w.fault is not None]
+        score = max(0, round(100 - sum(penalty(f) for f in faults)))
+        rep = RepRecord(len(self.reps) + 1, round(counter.start_s, 2), round(counter.peak_s, 2), round(t_s, 2),
+                        score, rep_metrics, faults)
+        self.reps.append(rep)
+        self._note_unseen(self._rep_watches, t_s, UNSEEN_REPS_BEFORE_WARNING, events)
+        self._rep_watches = []
+        events.append(RepCompleted(t_s, rep))
+
+    def finish(self) -> list[Event]:
+        """Close the set: end an open hold, drop an unfinished rep, report a set-up never matched."""
+        events: list[Event] = []
+        t = self.last_t_s
+        if self.hold_timer is not None and self.hold_timer.active:
+            self.hold_timer.active = False
+            self.hold_timer._below_since = t
+            self._end_hold(t, events)
+        codes = {w.code for w in self.warnings}
+        if not self._seen_person and "no_person" not in codes:
+            self._warn(Warning("no_person", 0.0, "No person was found in the video."), events)
+        elif self._seen_person and not self.setup.ever_matched and "setup_mismatch" not in codes:
+            self._warn(self.setup.mismatch_warning(0.0), events)
+        return events

@@ -1,0 +1,114 @@
+"""Rule evaluation: a metric, the phase it applies to, a limit, and how long it must be broken.
+
+A rule never raises a fault on a frame whose metric is low-confidence; it counts that frame as
+unseen instead, so the engine can say "can't see X" rather than guess.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from formcheck.engine.events import Fault
+from formcheck.exercises import Reference, Rule
+
+# Metrics below this confidence never raise a fault.
+CONFIDENT = 0.5
+# Score lost per fault: a base by severity, plus up to the same again for how far past the limit.
+SEVERITY_PENALTY = {"info": 0.0, "warning": 8.0, "error": 20.0}
+
+
+def rule_value(rule: Rule, value: float, reference: float | None) -> float | None:
+    """The number compared with the rule's limit, or None when its reference is unknown."""
+    if rule.reference is Reference.ABSOLUTE:
+        return value
+    if reference is None or math.isnan(reference):
+        return None
+    if rule.reference is Reference.REST_LOSS_PCT:
+        return 100.0 * (reference - value) / reference if reference > 1e-6 else None
+    return value - reference
+
+
+def broken_limit(rule: Rule, value: float) -> float | None:
+    """The limit ``value`` breaks, or None."""
+    if rule.min is not None and value < rule.min:
+        return rule.min
+    if rule.max is not None and value > rule.max:
+        return rule.max
+    return None
+
+
+def excess(limit: float, value: float) -> float:
+    return abs(value - limit) / max(abs(limit), 1.0)
+
+
+def penalty(fault: Fault) -> float:
+    base = SEVERITY_PENALTY.get(fault.severity, 8.0)
+    return base * (1.0 + min(1.0, excess(fault.limit, fault.value)))
+
+
+@dataclass
+class RuleWatch:
+    """One rule followed through one rep or hold."""
+
+    rule: Rule
+    reference: float | None = None
+    seen_frames: int = 0
+    unseen_frames: int = 0
+    run_start_s: float | None = None
+    fault: Fault | None = None
+    spans: list[Fault] = field(default_factory=list)
+    open_span: Fault | None = None
+
+    @property
+    def unseen(self) -> bool:
+        """Nothing of this rule could be measured during the rep or hold."""
+        return self.seen_frames == 0 and self.unseen_frames > 0
+
+    def observe(self, t_s: float, value: float, confidence: float, track_spans: bool) -> Fault | None:
+        """Feed one frame; returns a newly raised fault (the first of the rep, or a new span of a hold)."""
+        v = rule_value(self.rule, value, self.reference) if confidence >= CONFIDENT else None
+        if v is None or math.isnan(v):
+            self.unseen_frames += 1
+            self._end_run(t_s)
+            return None
+        self.seen_frames += 1
+        limit = broken_limit(self.rule, v)
+        if limit is None:
+            self._end_run(t_s)
+            return None
+        if self.run_start_s is None:
+            self.run_start_s = t_s
+        if t_s - self.run_start_s + 1e-9 < self.rule.min_duration_s:
+            return None
+        raised = None
+        if track_spans:
+            if self.open_span is None:
+                self.open_span = self._fault(v, limit, start_s=self.run_start_s)
+                self.spans.append(self.open_span)
+                raised = self.open_span
+            self.open_span.end_s = t_s
+            if excess(limit, v) > excess(self.open_span.limit, self.open_span.value):
+                self.open_span.value, self.open_span.limit = round(v, 2), limit
+        elif self.fault is None:
+            self.fault = raised = self._fault(v, limit, at_s=t_s)
+        elif excess(limit, v) > excess(self.fault.limit, self.fault.value):
+            self.fault.value, self.fault.limit = round(v, 2), limit
+        return raised
+
+    def check_once(self, t_s: float, value: float | None) -> Fault | None:
+        """A rep-level rule (range, tempo) checked once at the end of the rep."""
+        if value is None:
+            return None
+        limit = broken_limit(self.rule, value)
+        if limit is not None:
+            self.fault = self._fault(value, limit, at_s=t_s)
+        return self.fault
+
+    def _end_run(self, t_s: float) -> None:
+        self.run_start_s = None
+        self.open_span = None
+
+    def _fault(self, value: float, limit: float, **when: float) -> Fault:
+        r = self.rule
+        return Fault(r.code, r.severity.value, round(value, 2), limit, r.message, **when)
