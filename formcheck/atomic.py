@@ -10,6 +10,9 @@ from pathlib import Path
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a shared scorecard should be readable
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -7,7 +7,10 @@ mediapipe 0.10.21 wheel, so nothing is downloaded. ``TasksPoseEstimator`` runs a
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -19,6 +22,28 @@ from formcheck.pose.frame import PoseFrame
 # Quieten TensorFlow Lite / glog chatter before mediapipe is imported.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Hide the C++ log lines TensorFlow Lite and MediaPipe print while a graph starts up."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced (e.g. by a test runner)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).fflush(None)  # C stdio may still hold lines meant for the old stderr
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 class PoseEstimator(Protocol):
@@ -46,18 +71,27 @@ class SolutionPoseEstimator:
         import mediapipe as mp
 
         self._cv2 = cv2
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=False,
-            model_complexity=1,  # the only complexity whose model is inside the wheel
-            smooth_landmarks=True,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        self._logs_started = False
+        with quiet_native_stderr():
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=False,
+                model_complexity=1,  # the only complexity whose model is inside the wheel
+                smooth_landmarks=True,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            # One blank frame starts the graph (and its native logging) while stderr is hidden.
+            self._pose.process(np.zeros((64, 64, 3), dtype=np.uint8))
 
     def process(self, frame_bgr: np.ndarray, index: int, t_s: float) -> PoseFrame:
         rgb = self._cv2.cvtColor(frame_bgr, self._cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        result = self._pose.process(rgb)
+        if self._logs_started:
+            result = self._pose.process(rgb)
+        else:  # the first person found starts one more native logger
+            with quiet_native_stderr():
+                result = self._pose.process(rgb)
+            self._logs_started = result.pose_landmarks is not None
         if result.pose_landmarks is None:
             return PoseFrame(index, t_s)
         image, world, visibility = _landmark_arrays(
@@ -85,7 +119,8 @@ class TasksPoseEstimator:
             num_poses=1,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            with quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
             raise FormcheckError(f"{path} is not a valid MediaPipe pose landmarker model ({first}).") from None

@@ -1,0 +1,165 @@
+"""The formcheck command: analyze, extract, exercises."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from formcheck.errors import FormcheckError
+from formcheck.exercises import ExerciseId, all_exercises, load_exercise
+from formcheck.kinematics import Side
+
+
+def _out_dir(path: Path) -> Path:
+    """Create the output folder and prove it is writable before any long work starts."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".formcheck-write-test-"):
+            pass
+    except OSError as exc:
+        raise FormcheckError(f"Cannot write to the output folder {path}: {exc.strerror or exc}.") from None
+    return path
+
+
+def _side(text: str) -> Side | None:
+    return None if text == "auto" else Side(text)
+
+
+def _extract(source_path: str, model: str | None, label: str):
+    """Run pose estimation over a video, a GIF or a folder of images, with a progress bar."""
+    from formcheck.pipeline import extract_track
+    from formcheck.pose import make_estimator
+    from formcheck.sources import open_source
+
+    source = open_source(source_path)
+    estimator = make_estimator(model)
+    try:
+        length = source.info.frames or None
+        with click.progressbar(length=length, label=label, file=sys.stderr,
+                               show_pos=True, show_eta=True) as bar:
+            track = extract_track(source, source.info, estimator, on_frame=lambda _i: bar.update(1))
+    finally:
+        estimator.close()
+    return track
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="formcheck")
+def cli() -> None:
+    """Check glute exercise form (clamshell, side-lying leg lift, side plank) from a video or a webcam."""
+
+
+@cli.command()
+@click.argument("video_or_track", type=str)
+@click.option("--exercise", "-e", "exercise_name", required=True,
+              help=f"One of: {', '.join(e.value for e in ExerciseId)}.")
+@click.option("--side", type=click.Choice(["auto", "left", "right"]), default="auto", show_default=True,
+              help="The working side (the top leg, or the side facing up).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder [default: formcheck_out/<name>].")
+@click.option("--no-video", is_flag=True, help="Skip annotated.mp4.")
+@click.option("--model", type=click.Path(dir_okay=False), default=None,
+              help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model.")
+def analyze(video_or_track: str, exercise_name: str, side: str, out: Path | None, no_video: bool,
+            model: str | None) -> None:
+    """Analyse a recorded video (or a saved landmark track) and write a per-rep scorecard."""
+    from formcheck.pipeline import analyze_track
+    from formcheck.pose import is_track_path, load_track
+    from formcheck.scorecard import scorecard_from_analysis
+
+    exercise = load_exercise(ExerciseId.parse(exercise_name))
+    path = Path(video_or_track)
+    if not path.exists():
+        raise FormcheckError(f"No such file or folder: {path}")
+    name = path.name.split(".")[0] or "analysis"
+    out_dir = _out_dir(out or Path("formcheck_out") / name)
+    if is_track_path(path):
+        track = load_track(path)
+        video_path = Path(track.source.path)
+        video_path = video_path if video_path.is_file() and not is_track_path(video_path) else None
+    else:
+        track = _extract(str(path), model, f"Analysing {path.name}")
+        video_path = path if path.is_file() else None
+    if not track.has_pose.any():
+        click.echo(f"Warning: no person was found in {path.name}.", err=True)
+    analysis = analyze_track(track, exercise, _side(side))
+    card = scorecard_from_analysis(analysis)
+    json_path, csv_path = card.write(out_dir)
+    click.echo(card.table())
+    click.echo(f"\nWrote {json_path} and {csv_path}")
+    if no_video:
+        return
+    if video_path is None:
+        click.echo("No source video to draw on (a track without its video, or an image folder): "
+                   "annotated.mp4 skipped.", err=True)
+        return
+    from formcheck.video import render_annotated
+
+    with click.progressbar(length=len(track), label="Drawing annotated video", file=sys.stderr) as bar:
+        render_annotated(analysis, video_path, out_dir / "annotated.mp4", on_frame=lambda _i: bar.update(1))
+    click.echo(f"Wrote {out_dir / 'annotated.mp4'}")
+
+
+@cli.command()
+@click.argument("video", type=str)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Track file to write (.json, or .json.gz compressed).")
+@click.option("--model", type=click.Path(dir_okay=False), default=None,
+              help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model.")
+def extract(video: str, output: Path, model: str | None) -> None:
+    """Save the pose landmarks of every frame (a track) so scoring can be re-run without inference."""
+    from formcheck.pose import is_track_path, save_track
+
+    if not is_track_path(output):
+        raise FormcheckError(f"{output}: a track file must end in .json or .json.gz.")
+    if not Path(video).exists():
+        raise FormcheckError(f"No such file or folder: {video}")
+    _out_dir(output.parent if str(output.parent) else Path("."))
+    track = _extract(video, model, f"Extracting {Path(video).name}")
+    save_track(track, output)
+    found = int(track.has_pose.sum())
+    click.echo(f"Wrote {output}: {len(track)} frames, a person in {found}.")
+
+
+@cli.command()
+@click.option("--verbose", "-v", is_flag=True, help="Show every check's limit and its source.")
+def exercises(verbose: bool) -> None:
+    """List the exercises, their checks, the sources of their limits and their glute activation."""
+    for ex in all_exercises():
+        click.secho(f"{ex.id}", bold=True, nl=False)
+        click.echo(f" - {ex.name}")
+        click.echo(f"  {ex.summary}")
+        click.echo(f"  Glute activation: {ex.activation}")
+        click.echo(f"  Camera: {ex.camera}")
+        click.echo("  Checks:")
+        for rule in ex.rules:
+            click.echo(f"    {rule.code:<16} {rule.what}: {rule.limit_text}  ({rule.severity.value})")
+            click.echo(f"    {'':<16} source: {rule.source}")
+            if verbose:
+                click.echo(f"    {'':<16} cue: \"{rule.cue}\"")
+        click.echo()
+
+
+def main() -> None:
+    """Entry point: user errors are one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        cli(standalone_mode=False)
+    except FormcheckError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

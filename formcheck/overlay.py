@@ -1,0 +1,113 @@
+"""Drawing on frames: skeleton, measured angles by the joints, rep counter, score, hold timer, fault banner.
+
+Kept apart from the data: it reads landmarks, metric values and a small display state, and draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from formcheck.engine import Event, FaultRaised, HoldEnded, HoldStarted, RepCompleted, SetupWarning
+from formcheck.kinematics import Side
+from formcheck.pose import SKELETON, Landmark
+
+GREEN, RED, WHITE, BLACK, AMBER = (80, 200, 80), (40, 40, 230), (255, 255, 255), (0, 0, 0), (0, 190, 255)
+BANNER_S = 2.0  # how long a cue stays on screen
+
+
+@dataclass
+class DisplayState:
+    """What the overlay shows, updated from the engine's events frame by frame."""
+
+    reps: int = 0
+    last_score: int | None = None
+    hold_start_s: float | None = None
+    holds: int = 0
+    banner: str = ""
+    banner_until_s: float = -1.0
+    banner_is_fault: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def apply(self, t_s: float, events: list[Event]) -> None:
+        for e in events:
+            if isinstance(e, RepCompleted):
+                self.reps, self.last_score = e.rep.index, e.rep.score
+                if not e.rep.faults:
+                    self._show(t_s, "Good rep!", fault=False)
+            elif isinstance(e, HoldStarted):
+                self.hold_start_s = t_s
+            elif isinstance(e, HoldEnded):
+                self.hold_start_s, self.holds, self.last_score = None, e.hold.index, e.hold.score
+            elif isinstance(e, FaultRaised):
+                self._show(t_s, e.cue, fault=True)
+            elif isinstance(e, SetupWarning):
+                self._show(t_s, e.warning.message.split(" - ")[0], fault=False)
+
+    def _show(self, t_s: float, text: str, fault: bool) -> None:
+        if self.banner_is_fault and self.banner_until_s > t_s and not fault:
+            return  # a fault cue is never hidden by a lesser message
+        self.banner, self.banner_until_s, self.banner_is_fault = text, t_s + BANNER_S, fault
+
+
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color, thickness: int = 1) -> None:
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, BLACK, thickness + 2, cv2.LINE_AA)
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, thickness, cv2.LINE_AA)
+
+
+# Which metric to print next to which joint of the working side.
+JOINT_LABELS = (("knee_flexion_deg", "KNEE", "knee"), ("hip_flexion_deg", "HIP", "hip"))
+
+
+def draw_frame(
+    img: np.ndarray,
+    t_s: float,
+    image_landmarks: np.ndarray | None,
+    visibility: np.ndarray | None,
+    values: dict[str, float],
+    confidence: dict[str, float],
+    side: Side,
+    signal: str | None,
+    title: str,
+    state: DisplayState,
+) -> np.ndarray:
+    """Draw everything on ``img`` in place and return it."""
+    h, w = img.shape[:2]
+    scale = max(0.45, min(w, h) / 720)
+    thick = max(1, int(round(scale * 2)))
+    if image_landmarks is not None:
+        pts = (image_landmarks[:, :2] * [w, h]).astype(int)
+        vis = visibility if visibility is not None else np.ones(len(pts))
+        working = side.value.upper()
+        for a, b in SKELETON:
+            color = AMBER if a.name.startswith(working) and b.name.startswith(working) else WHITE
+            if min(vis[a], vis[b]) < 0.3:
+                color = (128, 128, 128)
+            cv2.line(img, tuple(pts[a]), tuple(pts[b]), color, thick, cv2.LINE_AA)
+        for i in range(11, 33):
+            cv2.circle(img, tuple(pts[i]), thick + 1, GREEN if vis[i] >= 0.5 else (128, 128, 128), -1)
+        for metric, joint, label in JOINT_LABELS:
+            idx = Landmark[f"{working}_{joint}"]
+            if confidence.get(metric, 0) >= 0.5:
+                _text(img, f"{label} {values[metric]:.0f}", (pts[idx][0] + 8, pts[idx][1] - 8), 0.5 * scale, WHITE)
+        if signal and confidence.get(signal, 0) >= 0.5:
+            ankle = pts[Landmark[f"{working}_ANKLE"]]
+            unit = "" if signal.endswith("ratio") else " deg"
+            _text(img, f"{values[signal]:.1f}{unit}", (ankle[0] + 8, ankle[1] + 20), 0.5 * scale, AMBER)
+    bar = int(34 * scale)
+    cv2.rectangle(img, (0, 0), (w, bar), BLACK, -1)
+    header = f"{title}   reps {state.reps}"
+    if state.hold_start_s is not None:
+        header += f"   hold {t_s - state.hold_start_s:4.1f}s"
+    elif state.holds:
+        header += f"   holds {state.holds}"
+    if state.last_score is not None:
+        header += f"   last score {state.last_score}"
+    _text(img, header, (8, int(bar * 0.72)), 0.6 * scale, WHITE)
+    if t_s <= state.banner_until_s and state.banner:
+        color = RED if state.banner_is_fault else (60, 140, 60)
+        cv2.rectangle(img, (0, h - bar - 6), (w, h), color, -1)
+        _text(img, state.banner, (8, h - int(bar * 0.3)), 0.7 * scale, WHITE, thick)
+    return img
