@@ -159,7 +159,7 @@ def compute_metrics(
     )
     # Hip bend from the *bottom* thigh: it stays put while the top knee opens, so the clam's
     # opening does not leak into it.
-    values["hip_flexion_deg"] = joint_flexion_deg(shoulder_mid, hip_mid, P(bot["KNEE"]))
+    values["hip_flexion_deg"] = 180.0 - _angle_deg(trunk, P(bot["KNEE"]) - P(bot["HIP"]))
     conf["hip_flexion_deg"] = V(bot["HIP"], bot["KNEE"], bot["SHOULDER"]) * np.minimum(
         plane_visibility(Wd(bot["KNEE"]) - Wd(bot["HIP"])), plane_visibility(trunk_w)
     )

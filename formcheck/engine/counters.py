@@ -10,7 +10,7 @@ from formcheck.exercises import HoldSpec, RepSpec
 
 # The resting level is the lowest signal over this many seconds of rest.
 REST_WINDOW_S = 3.0
-# Rest must have been seen this long before a rep may start.
+# A steady rest must have been seen this long before the first rep may start.
 MIN_REST_S = 0.3
 # A rep or hold whose signal cannot be measured this long is abandoned.
 LOST_SIGNAL_S = 2.0
@@ -45,11 +45,21 @@ class RepCounter:
     _floor: float | None = None
     _low_s: float | None = None
     _last_seen_s: float | None = None
+    _armed: bool = False
 
     def reset(self) -> None:
         self.phase = RepPhase.REST
         self.rest_level = self._floor = self._low_s = None
+        self._armed = False
         self._rest.clear()
+
+    def _rest_is_steady(self, t_s: float) -> bool:
+        """The last MIN_REST_S of rest stayed within half a start rise: a real resting position,
+        not a movement already under way when counting began."""
+        if t_s - self._rest[0][0] < MIN_REST_S:
+            return False
+        recent = [v for t, v in self._rest if t_s - t <= MIN_REST_S]
+        return max(recent) - min(recent) <= 0.5 * self.spec.start_rise
 
     def at_peak(self, value: float) -> bool:
         """Near the top of the current rep (for rules that apply at the peak)."""
@@ -76,8 +86,8 @@ class RepCounter:
             base = max(self.rest_level, self._floor)
             if value <= base + 0.25 * self.spec.start_rise:
                 self._low_s = t_s
-            ready = t_s - self._rest[0][0] >= MIN_REST_S
-            if ready and value >= base + self.spec.start_rise:
+            self._armed = self._armed or self._rest_is_steady(t_s)
+            if self._armed and value >= base + self.spec.start_rise:
                 self.phase, self.base = RepPhase.UP, base
                 self.start_s = self._low_s if self._low_s is not None else t_s
                 self.peak, self.peak_s = value, t_s

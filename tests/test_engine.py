@@ -1,0 +1,202 @@
+"""The engine on synthetic metric streams whose truth is known exactly."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from formcheck.engine import ExerciseEngine, FaultRaised, FrameMetrics, RepCompleted
+from formcheck.exercises import load_exercise
+
+FPS = 30.0
+SETUP_OK = {"torso_facing_ratio": 0.5, "torso_tilt_deg": 5.0, "body_in_frame_ratio": 1.0, "body_visibility": 0.9}
+
+
+def run(exercise: str, signals: dict[str, np.ndarray], confidence: dict[str, float] | None = None,
+        setup: dict[str, float] | None = None):
+    """Feed per-frame metric arrays (all the same length) through a fresh engine."""
+    engine = ExerciseEngine(load_exercise(exercise))
+    n = len(next(iter(signals.values())))
+    events = []
+    base = {**SETUP_OK, **(setup or {})}
+    for i in range(n):
+        values = {**base, **{k: float(v[i]) for k, v in signals.items()}}
+        conf = {k: 1.0 for k in values} | (confidence or {})
+        events.extend(engine.update(FrameMetrics(i / FPS, values, conf, True)))
+    events.extend(engine.finish())
+    return engine, events
+
+
+def clam_reps(n_reps: int, rest_s: float = 1.0, up_s: float = 1.0, top_s: float = 0.3, down_s: float = 1.0,
+              gap_s: float = 0.8, low: float = 5.0, high: float = 55.0, tail_s: float = 1.0) -> np.ndarray:
+    """Raised-cosine reps from ``low`` to ``high``; peaks at rest_s + up_s + top_s/2 + k * period."""
+    parts = [np.full(int(rest_s * FPS), low)]
+    for _ in range(n_reps):
+        up = low + (high - low) * (1 - np.cos(np.linspace(0, math.pi, int(up_s * FPS)))) / 2
+        parts += [up, np.full(int(top_s * FPS), high), up[::-1], np.full(int(gap_s * FPS), low)]
+    parts.append(np.full(int(tail_s * FPS), low))
+    return np.concatenate(parts)
+
+
+def reps_of(events):
+    return [e.rep for e in events if isinstance(e, RepCompleted)]
+
+
+def test_counts_clean_reps_with_their_peaks():
+    signal = clam_reps(5)
+    engine, events = run("clamshell", {"thigh_opening_deg": signal})
+    reps = reps_of(events)
+    assert len(reps) == 5
+    period = 1.0 + 0.3 + 1.0 + 0.8
+    for k, rep in enumerate(reps):
+        assert rep.peak_s == pytest.approx(1.0 + 1.0 + 0.15 + k * period, abs=0.2)
+        assert rep.metrics["range_deg"] == pytest.approx(50.0, abs=0.5)
+        assert rep.faults == []
+        assert rep.score == 100
+
+
+def test_jitter_around_the_start_threshold_never_counts():
+    rng = np.random.default_rng(1)
+    signal = 5.0 + 12.0 + rng.uniform(-4, 4, int(20 * FPS))  # hovers around rest + start_rise
+    signal[:30] = 5.0
+    _, events = run("clamshell", {"thigh_opening_deg": signal})
+    assert reps_of(events) == []
+
+
+def test_jitter_at_the_end_threshold_does_not_double_count():
+    rng = np.random.default_rng(2)
+    rep = clam_reps(1, tail_s=0.0, gap_s=0.0)
+    hover = 5.0 + 0.35 * 50 + rng.uniform(-3, 3, int(3 * FPS))  # wobbling at the end threshold
+    signal = np.concatenate([rep[: int(len(rep) * 0.8)], hover, np.full(60, 5.0)])
+    _, events = run("clamshell", {"thigh_opening_deg": signal})
+    assert len(reps_of(events)) == 1
+
+
+def test_a_long_pause_at_the_top_is_one_rep():
+    _, events = run("clamshell", {"thigh_opening_deg": clam_reps(2, top_s=6.0)})
+    reps = reps_of(events)
+    assert len(reps) == 2
+    assert reps[0].metrics["up_s"] + reps[0].metrics["down_s"] > 6.0
+
+
+def test_partial_reps_too_small_do_not_count_and_small_ones_are_flagged():
+    tiny = clam_reps(2, high=5.0 + 10.0)  # under the 12 deg start rise
+    _, events = run("clamshell", {"thigh_opening_deg": tiny})
+    assert reps_of(events) == []
+    small = clam_reps(2, high=5.0 + 18.0)  # counted (>= 15) but under the 20 deg range limit
+    _, events = run("clamshell", {"thigh_opening_deg": small})
+    reps = reps_of(events)
+    assert len(reps) == 2
+    assert all([f.code for f in r.faults] == ["small_range"] for r in reps)
+    assert all(r.score < 100 for r in reps)
+
+
+def test_getting_into_position_never_counts():
+    signal = clam_reps(3)
+    _, events = run("clamshell", {"thigh_opening_deg": signal}, setup={"torso_facing_ratio": 0.1})
+    assert reps_of(events) == []
+    engine, _ = run("clamshell", {"thigh_opening_deg": signal}, setup={"torso_facing_ratio": 0.1})
+    assert [w.code for w in engine.warnings] == ["setup_mismatch"]
+
+
+def test_a_movement_at_the_very_start_is_not_a_rep():
+    # The video starts mid-movement: no steady rest seen before it, so it cannot be a rep.
+    signal = clam_reps(2, rest_s=0.0)[10:]
+    _, events = run("clamshell", {"thigh_opening_deg": signal})
+    assert len(reps_of(events)) == 1
+
+
+def test_feet_apart_is_raised_when_it_happens_and_not_for_a_blip():
+    signal = clam_reps(2)
+    gap = np.full(len(signal), 0.2)
+    rep2_peak = int((1.0 + 3.1 + 1.15) * FPS)
+    gap[rep2_peak - 10: rep2_peak + 10] = 0.5  # sustained 0.66 s in rep 2
+    gap[int(2.15 * FPS): int(2.15 * FPS) + 3] = 0.5  # a 0.1 s blip in rep 1
+    _, events = run("clamshell", {"thigh_opening_deg": signal, "feet_gap_ratio": gap})
+    reps = reps_of(events)
+    assert reps[0].faults == []
+    (fault,) = reps[1].faults
+    assert fault.code == "feet_apart"
+    assert fault.value == pytest.approx(0.3, abs=1e-6)
+    assert fault.limit == 0.15
+    assert fault.at_s == pytest.approx((rep2_peak - 10) / FPS + 0.2, abs=0.05)
+    raised = [e for e in events if isinstance(e, FaultRaised)]
+    assert raised and raised[0].t_s == fault.at_s and raised[0].cue == "Keep your feet together"
+
+
+def test_unseen_metric_raises_no_fault_but_says_it_cannot_see():
+    signal = clam_reps(3)
+    knee = np.full(len(signal), 5.0)  # would break the knee_bend limit...
+    engine, events = run("clamshell", {"thigh_opening_deg": signal, "knee_flexion_deg": knee},
+                         confidence={"knee_flexion_deg": 0.1})  # ...but the camera cannot see it
+    assert all(not r.faults for r in reps_of(events))
+    camera = [w for w in engine.warnings if w.code == "camera_view" and "'knee_bend'" in w.message]
+    assert len(camera) == 1 and "raise the camera" in camera[0].message
+
+
+def test_too_fast_reps_are_flagged():
+    _, events = run("clamshell", {"thigh_opening_deg": clam_reps(2, up_s=0.3, down_s=0.3)})
+    assert all("too_fast" in [f.code for f in r.faults] for r in reps_of(events))
+
+
+def test_pelvis_rollback_compares_with_the_persons_own_start():
+    signal = clam_reps(2)
+    stack = np.full(len(signal), 0.40)
+    peak2 = int((1.0 + 3.1 + 1.15) * FPS)
+    stack[peak2 - 15: peak2 + 15] = 0.40 * math.cos(math.radians(45))  # 29% stacking lost
+    _, events = run("clamshell", {"thigh_opening_deg": signal, "pelvis_stack_ratio": stack})
+    reps = reps_of(events)
+    assert reps[0].faults == []
+    assert [f.code for f in reps[1].faults] == ["pelvis_rollback"]
+    assert reps[1].faults[0].value == pytest.approx(100 * (1 - math.cos(math.radians(45))), abs=0.1)
+
+
+def plank(hold_s: float, lying_s: float = 1.5):
+    lift = np.concatenate([np.full(int(lying_s * FPS), 0.08), np.full(int(hold_s * FPS), 0.3),
+                           np.full(int(lying_s * FPS), 0.08)])
+    return lift
+
+
+def test_a_hold_is_timed():
+    lift = plank(10.0)
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    (hold,) = engine.holds
+    assert hold.start_s == pytest.approx(1.5, abs=0.05)
+    assert hold.duration_s == pytest.approx(10.0, abs=0.1)
+    assert hold.score == 100 and hold.faults == []
+
+
+def test_sagging_during_a_hold_costs_good_form_time():
+    lift = plank(10.0)
+    line = np.full(len(lift), 178.0)
+    line[int(5 * FPS): int(8 * FPS)] = 155.0  # 3 s of sag in the middle
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": line})
+    (hold,) = engine.holds
+    (fault,) = hold.faults
+    assert fault.code == "hip_sag"
+    assert fault.end_s - fault.start_s == pytest.approx(3.0, abs=0.1)
+    assert hold.good_form_s == pytest.approx(7.0, abs=0.15)
+    assert hold.score == pytest.approx(70, abs=2)
+
+
+def test_a_wobble_does_not_end_a_hold():
+    lift = plank(10.0)
+    lift[int(6 * FPS): int(6 * FPS) + 4] = 0.1  # 0.13 s dip
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    assert len(engine.holds) == 1
+
+
+def test_progression_counts_reps_only_during_the_hold():
+    n = int(14 * FPS)
+    lift = np.full(n, 0.08)
+    lift[int(1 * FPS): int(12 * FPS)] = 0.3
+    opening = np.full(n, 5.0)
+    clams = clam_reps(3, rest_s=0.0, tail_s=0.0)
+    opening[int(2 * FPS): int(2 * FPS) + len(clams)] = clams
+    opening[int(12.2 * FPS): int(13.5 * FPS)] = 50.0  # after the hold: not a rep
+    engine, _ = run("side-plank-clamshell", {"hip_lift_ratio": lift, "body_line_deg": np.full(n, 178.0),
+                                             "thigh_opening_deg": opening})
+    assert len(engine.holds) == 1
+    assert len(engine.reps) == 3

@@ -1,0 +1,121 @@
+"""Kinematics on constructed bodies whose angles are known exactly."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from bodies import HEIGHT, PELVIS_HALF_M, WIDTH, side_lying, stack
+
+from formcheck.kinematics import Side, compute_metrics, detect_side, plane_visibility
+from formcheck.pose.landmarks import Landmark as L
+
+
+def metrics(side: str = "right", **pose):
+    image, world, vis = stack([side_lying(top_side=side, **pose)])
+    m = compute_metrics(image, world, vis, WIDTH, HEIGHT, Side(side))
+    return {k: float(v[0]) for k, v in m.values.items()}, {k: float(c[0]) for k, c in m.confidence.items()}
+
+
+@pytest.mark.parametrize("knee", [20.0, 45.0, 90.0, 120.0])
+def test_knee_flexion_is_exact(knee):
+    v, c = metrics(knee_flexion_deg=knee)
+    assert v["knee_flexion_deg"] == pytest.approx(knee, abs=0.01)
+    assert c["knee_flexion_deg"] > 0.9
+
+
+@pytest.mark.parametrize("hip", [10.0, 45.0, 70.0])
+def test_hip_flexion_is_exact(hip):
+    v, _ = metrics(hip_flexion_deg=hip)
+    assert v["hip_flexion_deg"] == pytest.approx(hip, abs=0.01)
+
+
+@pytest.mark.parametrize("opening", [0.0, 15.0, 45.0, 70.0])
+def test_clam_thigh_opening_is_exact(opening):
+    v, _ = metrics(opening_deg=opening)
+    assert v["thigh_opening_deg"] == pytest.approx(opening, abs=0.01)
+
+
+@pytest.mark.parametrize("abduction", [0.0, 20.0, 45.0])
+def test_leg_abduction_is_exact(abduction):
+    v, _ = metrics(hip_flexion_deg=0.0, knee_flexion_deg=0.0, abduction_deg=abduction)
+    assert v["leg_abduction_deg"] == pytest.approx(abduction, abs=0.01)
+    assert v["knee_flexion_deg"] == pytest.approx(0.0, abs=0.01)
+
+
+def test_feet_gap_is_the_distance_between_the_ankles_over_the_shank():
+    image, _, _ = side_lying(feet_lift_m=0.1)
+    v, _ = metrics(feet_lift_m=0.1)
+    top_shank = np.linalg.norm(image[L.RIGHT_ANKLE, :2] - image[L.RIGHT_KNEE, :2])
+    gap = np.linalg.norm(image[L.RIGHT_ANKLE, :2] - image[L.LEFT_ANKLE, :2])
+    assert v["feet_gap_ratio"] == pytest.approx(gap / top_shank, abs=1e-3)
+    rest, _ = metrics()
+    assert v["feet_gap_ratio"] > rest["feet_gap_ratio"] + 0.15
+
+
+@pytest.mark.parametrize("roll", [20.0, 45.0])
+def test_pelvis_roll_shrinks_hip_stacking_by_its_cosine(roll):
+    rest, _ = metrics()
+    rolled, _ = metrics(pelvis_roll_deg=roll)
+    assert rolled["pelvis_stack_ratio"] / rest["pelvis_stack_ratio"] == pytest.approx(
+        math.cos(math.radians(roll)), abs=1e-3
+    )
+
+
+@pytest.mark.parametrize("tilt", [-8.0, 12.0])
+def test_hip_hike_is_the_pelvis_tilt_towards_the_head(tilt):
+    v, _ = metrics(pelvis_tilt_deg=tilt)
+    assert v["pelvis_tilt_deg"] == pytest.approx(tilt, abs=0.01)
+
+
+def test_side_plank_line_straight_sagging_and_piking():
+    straight, _ = metrics(hip_flexion_deg=0, knee_flexion_deg=0, incline_deg=20)
+    assert straight["body_line_deg"] == pytest.approx(180.0, abs=0.01)
+    assert straight["hip_lift_ratio"] == pytest.approx(math.sin(math.radians(20)), abs=0.01)
+    sag, _ = metrics(hip_flexion_deg=0, knee_flexion_deg=0, incline_deg=20, hip_drop_m=0.1)
+    pike, _ = metrics(hip_flexion_deg=0, knee_flexion_deg=0, incline_deg=20, hip_drop_m=-0.1)
+    # hips 0.1 m off a line with 0.84 m of leg and 0.5 m of trunk
+    expected = math.degrees(math.atan(0.1 / 0.84) + math.atan(0.1 / 0.5))
+    assert 180.0 - sag["body_line_deg"] == pytest.approx(expected, abs=0.05)
+    assert pike["body_line_deg"] - 180.0 == pytest.approx(expected, abs=0.05)
+
+
+def test_lying_flat_has_no_hip_lift():
+    v, _ = metrics(hip_flexion_deg=0, knee_flexion_deg=0)
+    assert abs(v["hip_lift_ratio"]) < 0.05
+    assert v["torso_tilt_deg"] == pytest.approx(0.0, abs=0.01)
+    assert v["torso_facing_ratio"] == pytest.approx(2 * 0.18 / 0.5, abs=0.01)
+
+
+def test_a_bone_pointing_at_the_camera_is_not_seen():
+    assert plane_visibility(np.array([[0.0, 0.0, 1.0]]))[0] == 0.0
+    assert plane_visibility(np.array([[1.0, 0.0, 0.2]]))[0] == 1.0
+    # 60 degrees out of the image plane: the 2-D angle is meaningless
+    assert plane_visibility(np.array([[0.5, 0.0, math.sqrt(3) / 2]]))[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_knee_bend_of_a_limb_seen_end_on_has_no_confidence():
+    image, world, vis = stack([side_lying(hip_flexion_deg=0, knee_flexion_deg=90)])
+    world[:, :, 2], world[:, :, 0] = world[:, :, 0].copy(), 0.0  # legs now point at the camera
+    m = compute_metrics(image, world, vis, WIDTH, HEIGHT, Side.RIGHT)
+    assert m.confidence["knee_flexion_deg"][0] == 0.0
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_detect_side_finds_the_top_leg(side):
+    image, _, vis = stack([side_lying(top_side=side)] * 3)
+    assert detect_side(image, vis) == Side(side)
+
+
+def test_no_person_gives_no_confidence():
+    image, world, vis = stack([side_lying()])
+    image[:] = np.nan
+    world[:] = np.nan
+    m = compute_metrics(image, world, vis, WIDTH, HEIGHT, Side.RIGHT)
+    assert all(c[0] == 0.0 for k, c in m.confidence.items() if not k.startswith("body_"))
+
+
+def test_pelvis_stack_scale():
+    v, _ = metrics()
+    assert v["pelvis_stack_ratio"] == pytest.approx(2 * PELVIS_HALF_M / 0.5, abs=1e-3)
