@@ -38,8 +38,9 @@ def _extract(source_path: str, model: str | None, label: str):
     estimator = make_estimator(model)
     try:
         length = source.info.frames or None
-        with click.progressbar(length=length, label=label, file=sys.stderr,
-                               show_pos=True, show_eta=True) as bar:
+        with click.progressbar(
+            length=length, label=label, file=sys.stderr, show_pos=True, show_eta=True
+        ) as bar:
             track = extract_track(source, source.info, estimator, on_frame=lambda _i: bar.update(1))
     finally:
         estimator.close()
@@ -54,17 +55,37 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("video_or_track", type=str)
-@click.option("--exercise", "-e", "exercise_name", required=True,
-              help=f"One of: {', '.join(e.value for e in ExerciseId)}.")
-@click.option("--side", type=click.Choice(["auto", "left", "right"]), default="auto", show_default=True,
-              help="The working side (the top leg, or the side facing up).")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder [default: formcheck_out/<name>].")
+@click.option(
+    "--exercise",
+    "-e",
+    "exercise_name",
+    required=True,
+    help=f"One of: {', '.join(e.value for e in ExerciseId)}.",
+)
+@click.option(
+    "--side",
+    type=click.Choice(["auto", "left", "right"]),
+    default="auto",
+    show_default=True,
+    help="The working side (the top leg, or the side facing up).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder [default: formcheck_out/<name>].",
+)
 @click.option("--no-video", is_flag=True, help="Skip annotated.mp4.")
-@click.option("--model", type=click.Path(dir_okay=False), default=None,
-              help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model.")
-def analyze(video_or_track: str, exercise_name: str, side: str, out: Path | None, no_video: bool,
-            model: str | None) -> None:
+@click.option(
+    "--model",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model.",
+)
+def analyze(
+    video_or_track: str, exercise_name: str, side: str, out: Path | None, no_video: bool, model: str | None
+) -> None:
     """Analyse a recorded video (or a saved landmark track) and write a per-rep scorecard."""
     from formcheck.pipeline import analyze_track
     from formcheck.pose import is_track_path, load_track
@@ -93,8 +114,11 @@ def analyze(video_or_track: str, exercise_name: str, side: str, out: Path | None
     if no_video:
         return
     if video_path is None:
-        click.echo("No source video to draw on (a track without its video, or an image folder): "
-                   "annotated.mp4 skipped.", err=True)
+        click.echo(
+            "No source video to draw on (a track without its video, or an image folder): "
+            "annotated.mp4 skipped.",
+            err=True,
+        )
         return
     from formcheck.video import render_annotated
 
@@ -105,10 +129,20 @@ def analyze(video_or_track: str, exercise_name: str, side: str, out: Path | None
 
 @cli.command()
 @click.argument("video", type=str)
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Track file to write (.json, or .json.gz compressed).")
-@click.option("--model", type=click.Path(dir_okay=False), default=None,
-              help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Track file to write (.json, or .json.gz compressed).",
+)
+@click.option(
+    "--model",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model.",
+)
 def extract(video: str, output: Path, model: str | None) -> None:
     """Save the pose landmarks of every frame (a track) so scoring can be re-run without inference."""
     from formcheck.pose import is_track_path, save_track
@@ -139,7 +173,7 @@ def exercises(verbose: bool) -> None:
             click.echo(f"    {rule.code:<16} {rule.what}: {rule.limit_text}  ({rule.severity.value})")
             click.echo(f"    {'':<16} source: {rule.source}")
             if verbose:
-                click.echo(f"    {'':<16} cue: \"{rule.cue}\"")
+                click.echo(f'    {"":<16} cue: "{rule.cue}"')
         click.echo()
 
 

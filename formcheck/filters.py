@@ -61,13 +61,17 @@ def fill_gaps(track: PoseTrack, max_gap_s: float = MAX_GAP_S) -> PoseTrack:
         w = ((track.t_s[start:stop] - t0) / (t1 - t0))[:, None, None]
         for arr in (image, world):
             arr[start:stop] = (1 - w) * arr[start - 1] + w * arr[stop]
-        vis[start:stop] = np.minimum((1 - w[..., 0]) * vis[start - 1] + w[..., 0] * vis[stop], FILLED_VISIBILITY)
+        vis[start:stop] = np.minimum(
+            (1 - w[..., 0]) * vis[start - 1] + w[..., 0] * vis[stop], FILLED_VISIBILITY
+        )
     out = track.with_landmarks(image, world)
     out.visibility = vis
     return out
 
 
-def butterworth_zero_phase(track: PoseTrack, cutoff_hz: float = OFFLINE_CUTOFF_HZ, order: int = 2) -> PoseTrack:
+def butterworth_zero_phase(
+    track: PoseTrack, cutoff_hz: float = OFFLINE_CUTOFF_HZ, order: int = 2
+) -> PoseTrack:
     """Zero-phase low-pass of every landmark coordinate, segment by segment: never across a gap or a cut."""
     if len(track) < 4:
         return track

@@ -134,7 +134,9 @@ def compute_metrics(
     conf["torso_facing_ratio"] = vis_trunk
 
     # --- Stacking (roll-back): perpendicular spread of the hips / shoulders vs trunk length -------
-    values["pelvis_stack_ratio"] = np.abs(np.sum((P(top["HIP"]) - P(bot["HIP"])) * across, axis=-1)) / trunk_len
+    values["pelvis_stack_ratio"] = (
+        np.abs(np.sum((P(top["HIP"]) - P(bot["HIP"])) * across, axis=-1)) / trunk_len
+    )
     conf["pelvis_stack_ratio"] = V(top["HIP"], bot["HIP"])
     values["shoulder_stack_ratio"] = values["torso_facing_ratio"]
     conf["shoulder_stack_ratio"] = V(top["SHOULDER"], bot["SHOULDER"])
@@ -221,13 +223,17 @@ def compute_metrics(
         v = Wd(a) - Wd(b)
         return np.degrees(np.arctan2(v[:, 2], -v[:, 1]))
 
-    values["trunk_rotation_deg"] = roll_deg(top["SHOULDER"], bot["SHOULDER"]) - roll_deg(top["HIP"], bot["HIP"])
+    values["trunk_rotation_deg"] = roll_deg(top["SHOULDER"], bot["SHOULDER"]) - roll_deg(
+        top["HIP"], bot["HIP"]
+    )
     conf["trunk_rotation_deg"] = DEPTH_CONFIDENCE * vis_trunk
 
     # --- Whole body in frame and visible (set-up checks) ---------------------------------------
-    body = [int(L.NOSE)] + [top[k] for k in ("SHOULDER", "HIP", "KNEE", "ANKLE")] + [
-        bot[k] for k in ("SHOULDER", "HIP", "KNEE", "ANKLE")
-    ]
+    body = (
+        [int(L.NOSE)]
+        + [top[k] for k in ("SHOULDER", "HIP", "KNEE", "ANKLE")]
+        + [bot[k] for k in ("SHOULDER", "HIP", "KNEE", "ANKLE")]
+    )
     xy = image[:, body, :2]
     inside = (xy >= -IN_FRAME_MARGIN) & (xy <= 1.0 + IN_FRAME_MARGIN)
     values["body_in_frame_ratio"] = np.mean(np.all(inside, axis=-1), axis=-1)

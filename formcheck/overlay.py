@@ -91,7 +91,13 @@ def draw_frame(
         for metric, joint, label in JOINT_LABELS:
             idx = Landmark[f"{working}_{joint}"]
             if confidence.get(metric, 0) >= 0.5:
-                _text(img, f"{label} {values[metric]:.0f}", (pts[idx][0] + 8, pts[idx][1] - 8), 0.5 * scale, WHITE)
+                _text(
+                    img,
+                    f"{label} {values[metric]:.0f}",
+                    (pts[idx][0] + 8, pts[idx][1] - 8),
+                    0.5 * scale,
+                    WHITE,
+                )
         if signal and confidence.get(signal, 0) >= 0.5:
             ankle = pts[Landmark[f"{working}_ANKLE"]]
             unit = "" if signal.endswith("ratio") else " deg"

@@ -45,7 +45,9 @@ def frame_metrics(
     confidence = np.stack([series.confidence[k] for k in names], axis=1).tolist()
     return [
         FrameMetrics(float(t), dict(zip(names, v, strict=True)), dict(zip(names, c, strict=True)), p, cut)
-        for t, v, c, p, cut in zip(t_s.tolist(), values, confidence, has_pose.tolist(), cuts.tolist(), strict=True)
+        for t, v, c, p, cut in zip(
+            t_s.tolist(), values, confidence, has_pose.tolist(), cuts.tolist(), strict=True
+        )
     ]
 
 
@@ -70,11 +72,13 @@ def analyze_track(track: PoseTrack, exercise: Exercise, side: Side | None = None
     smoothed = make_smoother("offline")(track)
     detected = detect_side(smoothed.image, smoothed.visibility) if side is None else None
     chosen = side or detected or Side.RIGHT
-    series = compute_metrics(smoothed.image, smoothed.world, smoothed.visibility, track.source.width,
-                             track.source.height, chosen)
+    series = compute_metrics(
+        smoothed.image, smoothed.world, smoothed.visibility, track.source.width, track.source.height, chosen
+    )
     engine = ExerciseEngine(exercise)
     cuts = scene_cuts(track)
     events = [engine.update(m) for m in frame_metrics(series, smoothed.t_s, smoothed.has_pose, cuts)]
     events[-1].extend(engine.finish())
-    return Analysis(exercise, chosen, side is None and detected is not None, track, smoothed, series, events,
-                    engine)
+    return Analysis(
+        exercise, chosen, side is None and detected is not None, track, smoothed, series, events, engine
+    )

@@ -38,7 +38,9 @@ class Scorecard:
 
     @property
     def fault_counts(self) -> dict[str, int]:
-        faults = [f.code for r in self.reps for f in r.faults] + [f.code for h in self.holds for f in h.faults]
+        faults = [f.code for r in self.reps for f in r.faults] + [
+            f.code for h in self.holds for f in h.faults
+        ]
         return dict(Counter(faults))
 
     @property
@@ -52,16 +54,42 @@ class Scorecard:
             "schema": SCHEMA,
             "exercise": self.exercise,
             "side": self.side,
-            "source": {"path": s.path, "fps": round(s.fps, 3), "frames": s.frames,
-                       "frames_with_pose": self.frames_with_pose},
-            "summary": {"reps": len(self.reps), "holds": len(self.holds), "mean_score": self.mean_score,
-                        "faults": self.fault_counts},
-            "reps": [{"index": r.index, "start_s": r.start_s, "peak_s": r.peak_s, "end_s": r.end_s,
-                      "score": r.score, "metrics": r.metrics,
-                      "faults": [_fault_dict(f, False) for f in r.faults]} for r in self.reps],
-            "holds": [{"index": h.index, "start_s": h.start_s, "end_s": h.end_s, "duration_s": h.duration_s,
-                       "good_form_s": h.good_form_s, "score": h.score,
-                       "faults": [_fault_dict(f, True) for f in h.faults]} for h in self.holds],
+            "source": {
+                "path": s.path,
+                "fps": round(s.fps, 3),
+                "frames": s.frames,
+                "frames_with_pose": self.frames_with_pose,
+            },
+            "summary": {
+                "reps": len(self.reps),
+                "holds": len(self.holds),
+                "mean_score": self.mean_score,
+                "faults": self.fault_counts,
+            },
+            "reps": [
+                {
+                    "index": r.index,
+                    "start_s": r.start_s,
+                    "peak_s": r.peak_s,
+                    "end_s": r.end_s,
+                    "score": r.score,
+                    "metrics": r.metrics,
+                    "faults": [_fault_dict(f, False) for f in r.faults],
+                }
+                for r in self.reps
+            ],
+            "holds": [
+                {
+                    "index": h.index,
+                    "start_s": h.start_s,
+                    "end_s": h.end_s,
+                    "duration_s": h.duration_s,
+                    "good_form_s": h.good_form_s,
+                    "score": h.score,
+                    "faults": [_fault_dict(f, True) for f in h.faults],
+                }
+                for h in self.holds
+            ],
             "warnings": [asdict(w) | {"at_s": round(w.at_s, 2)} for w in self.warnings],
         }
 
@@ -73,15 +101,50 @@ class Scorecard:
         metric_names = list(dict.fromkeys(k for r in self.reps for k in r.metrics))
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["kind", "index", "start_s", "peak_s", "end_s", "duration_s", "good_form_s", "score",
-                         *metric_names, "faults"])
+        writer.writerow(
+            [
+                "kind",
+                "index",
+                "start_s",
+                "peak_s",
+                "end_s",
+                "duration_s",
+                "good_form_s",
+                "score",
+                *metric_names,
+                "faults",
+            ]
+        )
         for r in self.reps:
-            writer.writerow(["rep", r.index, r.start_s, r.peak_s, r.end_s, round(r.end_s - r.start_s, 2), "",
-                             r.score, *("" if r.metrics.get(k) is None else r.metrics[k] for k in metric_names),
-                             ";".join(f.code for f in r.faults)])
+            writer.writerow(
+                [
+                    "rep",
+                    r.index,
+                    r.start_s,
+                    r.peak_s,
+                    r.end_s,
+                    round(r.end_s - r.start_s, 2),
+                    "",
+                    r.score,
+                    *("" if r.metrics.get(k) is None else r.metrics[k] for k in metric_names),
+                    ";".join(f.code for f in r.faults),
+                ]
+            )
         for h in self.holds:
-            writer.writerow(["hold", h.index, h.start_s, "", h.end_s, h.duration_s, h.good_form_s, h.score,
-                             *([""] * len(metric_names)), ";".join(f.code for f in h.faults)])
+            writer.writerow(
+                [
+                    "hold",
+                    h.index,
+                    h.start_s,
+                    "",
+                    h.end_s,
+                    h.duration_s,
+                    h.good_form_s,
+                    h.score,
+                    *([""] * len(metric_names)),
+                    ";".join(f.code for f in h.faults),
+                ]
+            )
         return out.getvalue()
 
     def write(self, out_dir: Path) -> tuple[Path, Path]:
@@ -93,8 +156,10 @@ class Scorecard:
 
     def table(self) -> str:
         """The readable summary printed at the end of a run."""
-        lines = [f"{self.exercise} - working side: {self.side} - {len(self.reps)} reps, {len(self.holds)} holds"
-                 + (f", mean score {self.mean_score:g}" if self.mean_score is not None else "")]
+        lines = [
+            f"{self.exercise} - working side: {self.side} - {len(self.reps)} reps, {len(self.holds)} holds"
+            + (f", mean score {self.mean_score:g}" if self.mean_score is not None else "")
+        ]
         if self.reps:
             lines.append(f"{'rep':>3}  {'time':>12}  {'range':>6}  {'knee bend':>9}  {'score':>5}  shortcuts")
             for r in self.reps:
@@ -105,11 +170,13 @@ class Scorecard:
                     f"{', '.join(f.code for f in r.faults) or 'none'}"
                 )
         if self.holds:
-            lines.append(f"{'hold':>4}  {'time':>12}  {'length':>7}  {'good form':>9}  {'score':>5}  shortcuts")
+            lines.append(
+                f"{'hold':>4}  {'time':>12}  {'length':>7}  {'good form':>9}  {'score':>5}  shortcuts"
+            )
             for h in self.holds:
                 lines.append(
-                    f"{h.index:>4}  {h.start_s:5.1f}-{h.end_s:5.1f}s  {h.duration_s:6.1f}s  {h.good_form_s:8.1f}s  "
-                    f"{h.score:>5}  {', '.join(sorted({f.code for f in h.faults})) or 'none'}"
+                    f"{h.index:>4}  {h.start_s:5.1f}-{h.end_s:5.1f}s  {h.duration_s:6.1f}s  "
+                    f"{h.good_form_s:8.1f}s  {h.score:>5}  {', '.join(sorted({f.code for f in h.faults})) or 'none'}"
                 )
         for w in self.warnings:
             lines.append(f"! {w.at_s:5.1f}s {w.code}: {w.message}")
@@ -120,5 +187,12 @@ def scorecard_from_analysis(analysis) -> Scorecard:
     track = analysis.track
     info = track.source
     source = SourceInfo(info.path, info.fps, info.width, info.height, len(track))
-    return Scorecard(analysis.exercise.id, analysis.side.value, source, int(track.has_pose.sum()),
-                     list(analysis.engine.reps), list(analysis.engine.holds), list(analysis.engine.warnings))
+    return Scorecard(
+        analysis.exercise.id,
+        analysis.side.value,
+        source,
+        int(track.has_pose.sum()),
+        list(analysis.engine.reps),
+        list(analysis.engine.holds),
+        list(analysis.engine.warnings),
+    )

@@ -15,6 +15,7 @@ import numpy as np
 
 from formcheck.errors import FormcheckError
 from formcheck.pose.frame import SourceInfo
+from formcheck.quiet import quiet_native_stderr
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v", ".gif")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -31,14 +32,17 @@ class VideoFileSource:
             raise FormcheckError(f"No such file: {self.path}")
         if self.path.is_dir():
             raise FormcheckError(f"{self.path} is a folder; pass a video file or a folder of images.")
-        cap = cv2.VideoCapture(str(self.path))
-        ok, first = cap.read() if cap.isOpened() else (False, None)
-        cap.release()
+        with quiet_native_stderr():  # FFmpeg explains a broken file on stderr; we say it in one line
+            cap = cv2.VideoCapture(str(self.path))
+            ok, first = cap.read() if cap.isOpened() else (False, None)
+            fps = cap.get(cv2.CAP_PROP_FPS)
+            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            cap.release()
         if not ok or first is None:
-            raise FormcheckError(f"{self.path} cannot be read as a video (corrupt, empty or unsupported format).")
-        fps = cv2.VideoCapture(str(self.path)).get(cv2.CAP_PROP_FPS)
+            raise FormcheckError(
+                f"{self.path} cannot be read as a video (corrupt, empty or unsupported format)."
+            )
         self._fps = float(fps) if fps and 0 < fps < 1000 else 30.0
-        count = int(cv2.VideoCapture(str(self.path)).get(cv2.CAP_PROP_FRAME_COUNT))
         self.info = SourceInfo(str(self.path), self._fps, first.shape[1], first.shape[0], max(count, 0))
 
     def __iter__(self) -> Iterator[Frame]:
@@ -91,11 +95,14 @@ class CameraSource:
         ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
         if not ok or first is None:
             self._cap.release()
-            raise FormcheckError(f"Camera {index} cannot be opened; pick another with --camera N (0, 1, ...).")
+            raise FormcheckError(
+                f"Camera {index} cannot be opened; pick another with --camera N (0, 1, ...)."
+            )
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self._first = first
-        self.info = SourceInfo(f"camera:{index}", float(fps) if fps and fps > 0 else 30.0,
-                               first.shape[1], first.shape[0], 0)
+        self.info = SourceInfo(
+            f"camera:{index}", float(fps) if fps and fps > 0 else 30.0, first.shape[1], first.shape[0], 0
+        )
 
     def __iter__(self) -> Iterator[Frame]:
         start = time.monotonic()

@@ -15,8 +15,9 @@ from formcheck.pipeline import Analysis
 from formcheck.sources import VideoFileSource
 
 
-def render_annotated(analysis: Analysis, video_path: str | Path, out_path: Path,
-                     on_frame: Callable[[int], None] | None = None) -> None:
+def render_annotated(
+    analysis: Analysis, video_path: str | Path, out_path: Path, on_frame: Callable[[int], None] | None = None
+) -> None:
     """Draw the analysis over every frame of ``video_path`` into ``out_path`` (mp4)."""
     source = VideoFileSource(video_path)
     info = source.info
@@ -38,9 +39,18 @@ def render_annotated(analysis: Analysis, video_path: str | Path, out_path: Path,
             values, confidence = metrics.frame(index)
             state.apply(t_s, analysis.events[index])
             has_pose = bool(smoothed.has_pose[index])
-            draw_frame(frame, t_s, smoothed.image[index] if has_pose else None,
-                       smoothed.visibility[index] if has_pose else None,
-                       values, confidence, analysis.side, signal, title, state)
+            draw_frame(
+                frame,
+                t_s,
+                smoothed.image[index] if has_pose else None,
+                smoothed.visibility[index] if has_pose else None,
+                values,
+                confidence,
+                analysis.side,
+                signal,
+                title,
+                state,
+            )
             writer.write(frame)
             if on_frame is not None:
                 on_frame(index)

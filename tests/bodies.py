@@ -57,7 +57,9 @@ def side_lying(
     hip_mid = feet + leg_len * axis + hip_drop_m * -up if incline_deg else np.zeros(3)
     sh_mid = hip_mid + TRUNK_M * axis if not incline_deg else feet + (leg_len + TRUNK_M) * axis
     r = math.radians(pelvis_roll_deg)
-    pelvis = PELVIS_HALF_M * (math.cos(r) * _dir(-90.0 - incline_deg + pelvis_tilt_deg) + np.array([0, 0, math.sin(r)]))
+    pelvis = PELVIS_HALF_M * (
+        math.cos(r) * _dir(-90.0 - incline_deg + pelvis_tilt_deg) + np.array([0, 0, math.sin(r)])
+    )
     w[L[f"{top}_HIP"]], w[L[f"{bot}_HIP"]] = hip_mid + pelvis, hip_mid - pelvis
     w[L[f"{top}_SHOULDER"]] = sh_mid + SHOULDER_HALF_M * up
     w[L[f"{bot}_SHOULDER"]] = sh_mid - SHOULDER_HALF_M * up

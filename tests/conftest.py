@@ -29,3 +29,19 @@ def shared_video(clip: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not present")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_video(tmp_path_factory) -> Path:
+    """A short synthetic video of an empty room (no person)."""
+    import cv2
+    import numpy as np
+
+    path = tmp_path_factory.mktemp("video") / "empty_room.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 15.0, (160, 120))
+    for i in range(20):
+        frame = np.full((120, 160, 3), 40 + i * 5, dtype=np.uint8)
+        cv2.rectangle(frame, (20, 80), (140, 110), (90, 60, 30), -1)
+        writer.write(frame)
+    writer.release()
+    return path

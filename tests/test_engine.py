@@ -11,11 +11,20 @@ from formcheck.engine import ExerciseEngine, FaultRaised, FrameMetrics, RepCompl
 from formcheck.exercises import load_exercise
 
 FPS = 30.0
-SETUP_OK = {"torso_facing_ratio": 0.5, "torso_tilt_deg": 5.0, "body_in_frame_ratio": 1.0, "body_visibility": 0.9}
+SETUP_OK = {
+    "torso_facing_ratio": 0.5,
+    "torso_tilt_deg": 5.0,
+    "body_in_frame_ratio": 1.0,
+    "body_visibility": 0.9,
+}
 
 
-def run(exercise: str, signals: dict[str, np.ndarray], confidence: dict[str, float] | None = None,
-        setup: dict[str, float] | None = None):
+def run(
+    exercise: str,
+    signals: dict[str, np.ndarray],
+    confidence: dict[str, float] | None = None,
+    setup: dict[str, float] | None = None,
+):
     """Feed per-frame metric arrays (all the same length) through a fresh engine."""
     engine = ExerciseEngine(load_exercise(exercise))
     n = len(next(iter(signals.values())))
@@ -29,8 +38,17 @@ def run(exercise: str, signals: dict[str, np.ndarray], confidence: dict[str, flo
     return engine, events
 
 
-def clam_reps(n_reps: int, rest_s: float = 1.0, up_s: float = 1.0, top_s: float = 0.3, down_s: float = 1.0,
-              gap_s: float = 0.8, low: float = 5.0, high: float = 55.0, tail_s: float = 1.0) -> np.ndarray:
+def clam_reps(
+    n_reps: int,
+    rest_s: float = 1.0,
+    up_s: float = 1.0,
+    top_s: float = 0.3,
+    down_s: float = 1.0,
+    gap_s: float = 0.8,
+    low: float = 5.0,
+    high: float = 55.0,
+    tail_s: float = 1.0,
+) -> np.ndarray:
     """Raised-cosine reps from ``low`` to ``high``; peaks at rest_s + up_s + top_s/2 + k * period."""
     parts = [np.full(int(rest_s * FPS), low)]
     for _ in range(n_reps):
@@ -112,8 +130,8 @@ def test_feet_apart_is_raised_when_it_happens_and_not_for_a_blip():
     signal = clam_reps(2)
     gap = np.full(len(signal), 0.2)
     rep2_peak = int((1.0 + 3.1 + 1.15) * FPS)
-    gap[rep2_peak - 10: rep2_peak + 10] = 0.5  # sustained 0.66 s in rep 2
-    gap[int(2.15 * FPS): int(2.15 * FPS) + 3] = 0.5  # a 0.1 s blip in rep 1
+    gap[rep2_peak - 10 : rep2_peak + 10] = 0.5  # sustained 0.66 s in rep 2
+    gap[int(2.15 * FPS) : int(2.15 * FPS) + 3] = 0.5  # a 0.1 s blip in rep 1
     _, events = run("clamshell", {"thigh_opening_deg": signal, "feet_gap_ratio": gap})
     reps = reps_of(events)
     assert reps[0].faults == []
@@ -129,8 +147,11 @@ def test_feet_apart_is_raised_when_it_happens_and_not_for_a_blip():
 def test_unseen_metric_raises_no_fault_but_says_it_cannot_see():
     signal = clam_reps(3)
     knee = np.full(len(signal), 5.0)  # would break the knee_bend limit...
-    engine, events = run("clamshell", {"thigh_opening_deg": signal, "knee_flexion_deg": knee},
-                         confidence={"knee_flexion_deg": 0.1})  # ...but the camera cannot see it
+    engine, events = run(
+        "clamshell",
+        {"thigh_opening_deg": signal, "knee_flexion_deg": knee},
+        confidence={"knee_flexion_deg": 0.1},
+    )  # ...but the camera cannot see it
     assert all(not r.faults for r in reps_of(events))
     camera = [w for w in engine.warnings if w.code == "camera_view" and "'knee_bend'" in w.message]
     assert len(camera) == 1 and "raise the camera" in camera[0].message
@@ -145,7 +166,7 @@ def test_pelvis_rollback_compares_with_the_persons_own_start():
     signal = clam_reps(2)
     stack = np.full(len(signal), 0.40)
     peak2 = int((1.0 + 3.1 + 1.15) * FPS)
-    stack[peak2 - 15: peak2 + 15] = 0.40 * math.cos(math.radians(45))  # 29% stacking lost
+    stack[peak2 - 15 : peak2 + 15] = 0.40 * math.cos(math.radians(45))  # 29% stacking lost
     _, events = run("clamshell", {"thigh_opening_deg": signal, "pelvis_stack_ratio": stack})
     reps = reps_of(events)
     assert reps[0].faults == []
@@ -154,8 +175,13 @@ def test_pelvis_rollback_compares_with_the_persons_own_start():
 
 
 def plank(hold_s: float, lying_s: float = 1.5):
-    lift = np.concatenate([np.full(int(lying_s * FPS), 0.08), np.full(int(hold_s * FPS), 0.3),
-                           np.full(int(lying_s * FPS), 0.08)])
+    lift = np.concatenate(
+        [
+            np.full(int(lying_s * FPS), 0.08),
+            np.full(int(hold_s * FPS), 0.3),
+            np.full(int(lying_s * FPS), 0.08),
+        ]
+    )
     return lift
 
 
@@ -171,7 +197,7 @@ def test_a_hold_is_timed():
 def test_sagging_during_a_hold_costs_good_form_time():
     lift = plank(10.0)
     line = np.full(len(lift), 178.0)
-    line[int(5 * FPS): int(8 * FPS)] = 155.0  # 3 s of sag in the middle
+    line[int(5 * FPS) : int(8 * FPS)] = 155.0  # 3 s of sag in the middle
     engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": line})
     (hold,) = engine.holds
     (fault,) = hold.faults
@@ -183,7 +209,7 @@ def test_sagging_during_a_hold_costs_good_form_time():
 
 def test_a_wobble_does_not_end_a_hold():
     lift = plank(10.0)
-    lift[int(6 * FPS): int(6 * FPS) + 4] = 0.1  # 0.13 s dip
+    lift[int(6 * FPS) : int(6 * FPS) + 4] = 0.1  # 0.13 s dip
     engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
     assert len(engine.holds) == 1
 
@@ -191,12 +217,14 @@ def test_a_wobble_does_not_end_a_hold():
 def test_progression_counts_reps_only_during_the_hold():
     n = int(14 * FPS)
     lift = np.full(n, 0.08)
-    lift[int(1 * FPS): int(12 * FPS)] = 0.3
+    lift[int(1 * FPS) : int(12 * FPS)] = 0.3
     opening = np.full(n, 5.0)
     clams = clam_reps(3, rest_s=0.0, tail_s=0.0)
-    opening[int(2 * FPS): int(2 * FPS) + len(clams)] = clams
-    opening[int(12.2 * FPS): int(13.5 * FPS)] = 50.0  # after the hold: not a rep
-    engine, _ = run("side-plank-clamshell", {"hip_lift_ratio": lift, "body_line_deg": np.full(n, 178.0),
-                                             "thigh_opening_deg": opening})
+    opening[int(2 * FPS) : int(2 * FPS) + len(clams)] = clams
+    opening[int(12.2 * FPS) : int(13.5 * FPS)] = 50.0  # after the hold: not a rep
+    engine, _ = run(
+        "side-plank-clamshell",
+        {"hip_lift_ratio": lift, "body_line_deg": np.full(n, 178.0), "thigh_opening_deg": opening},
+    )
     assert len(engine.holds) == 1
     assert len(engine.reps) == 3

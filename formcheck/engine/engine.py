@@ -50,8 +50,9 @@ class ExerciseEngine:
         self.last_t_s = 0.0
         self._rep_rules = [r for r in exercise.rules if r.phase in (Phase.REP, Phase.PEAK, Phase.REP_END)]
         self._hold_rules = [r for r in exercise.rules if r.phase is Phase.HOLD]
-        self._rest_metrics = {r.metric for r in self._rep_rules if r.reference in (Reference.REST,
-                                                                                   Reference.REST_LOSS_PCT)}
+        self._rest_metrics = {
+            r.metric for r in self._rep_rules if r.reference in (Reference.REST, Reference.REST_LOSS_PCT)
+        }
         self._rest_samples: dict[str, deque] = {k: deque() for k in self._rest_metrics}
         self._rep_watches: list[RuleWatch] = []
         self._hold_watches: list[RuleWatch] = []
@@ -81,8 +82,14 @@ class ExerciseEngine:
             if self._unseen_counts[code] >= threshold and code not in self._camera_warned:
                 self._camera_warned.add(code)
                 hint = w.rule.unseen_hint or "face the camera with your whole body in view"
-                self._warn(Warning("camera_view", t_s, f"Can't see {w.rule.what} from this camera, so "
-                                                      f"'{code}' is not checked - {hint}."), events)
+                self._warn(
+                    Warning(
+                        "camera_view",
+                        t_s,
+                        f"Can't see {w.rule.what} from this camera, so '{code}' is not checked - {hint}.",
+                    ),
+                    events,
+                )
 
     @property
     def current_rep_faults(self) -> list:
@@ -150,8 +157,9 @@ class ExerciseEngine:
         # Coming down out of the plank is the end of the hold, not a sag during it.
         for w in self._hold_watches:
             w.spans = [f for f in w.spans if f.start_s < end_s - HOLD_EXIT_S]
-        spans = sorted((f for w in self._hold_watches for f in w.spans if f.severity != "info"),
-                       key=lambda f: f.start_s)
+        spans = sorted(
+            (f for w in self._hold_watches for f in w.spans if f.severity != "info"), key=lambda f: f.start_s
+        )
         bad_s, cursor = 0.0, start_s
         for f in spans:  # union of fault spans
             lo, hi = max(f.start_s, cursor), min(f.end_s, end_s)
@@ -159,9 +167,15 @@ class ExerciseEngine:
                 bad_s += hi - lo
                 cursor = hi
         good = max(0.0, duration - bad_s)
-        hold = HoldRecord(len(self.holds) + 1, round(start_s, 2), round(end_s, 2), round(duration, 2),
-                          round(good, 2), round(100 * good / duration) if duration > 0 else 0,
-                          [f for w in self._hold_watches for f in w.spans])
+        hold = HoldRecord(
+            len(self.holds) + 1,
+            round(start_s, 2),
+            round(end_s, 2),
+            round(duration, 2),
+            round(good, 2),
+            round(100 * good / duration) if duration > 0 else 0,
+            [f for w in self._hold_watches for f in w.spans],
+        )
         self.holds.append(hold)
         self._note_unseen(self._hold_watches, end_s, 1, events)
         events.append(HoldEnded(end_s, hold))
@@ -213,8 +227,12 @@ class ExerciseEngine:
             phase = w.rule.phase
             if phase is Phase.REP_END or (phase is Phase.PEAK and not at_peak):
                 continue
-            fault = w.observe(m.t_s, m.values.get(w.rule.metric, float("nan")),
-                              m.confidence.get(w.rule.metric, 0.0), track_spans=False)
+            fault = w.observe(
+                m.t_s,
+                m.values.get(w.rule.metric, float("nan")),
+                m.confidence.get(w.rule.metric, 0.0),
+                track_spans=False,
+            )
             if fault is not None:
                 events.append(FaultRaised(m.t_s, fault, w.rule.cue))
 
@@ -223,9 +241,12 @@ class ExerciseEngine:
         if counter.range < counter.spec.min_range:
             self._rep_watches = []
             return
-        rep_metrics = {"range_deg": round(counter.range, 1), **self._peak_report,
-                       "up_s": round(counter.peak_s - counter.start_s, 2),
-                       "down_s": round(t_s - counter.peak_s, 2)}
+        rep_metrics = {
+            "range_deg": round(counter.range, 1),
+            **self._peak_report,
+            "up_s": round(counter.peak_s - counter.start_s, 2),
+            "down_s": round(t_s - counter.peak_s, 2),
+        }
         summary = {**rep_metrics, "duration_s": t_s - counter.start_s}
         for w in self._rep_watches:
             if w.rule.phase is Phase.REP_END:
@@ -234,8 +255,15 @@ class ExerciseEngine:
                     events.append(FaultRaised(t_s, fault, w.rule.cue))
         faults = [w.fault for w in self._rep_watches if w.fault is not None]
         score = max(0, round(100 - sum(penalty(f) for f in faults)))
-        rep = RepRecord(len(self.reps) + 1, round(counter.start_s, 2), round(counter.peak_s, 2), round(t_s, 2),
-                        score, rep_metrics, faults)
+        rep = RepRecord(
+            len(self.reps) + 1,
+            round(counter.start_s, 2),
+            round(counter.peak_s, 2),
+            round(t_s, 2),
+            score,
+            rep_metrics,
+            faults,
+        )
         self.reps.append(rep)
         self._note_unseen(self._rep_watches, t_s, UNSEEN_REPS_BEFORE_WARNING, events)
         self._rep_watches = []

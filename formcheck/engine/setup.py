@@ -73,12 +73,24 @@ class SetupMonitor:
             warnings.append(Warning("no_person", t, "No one in view - step into the frame, face the camera."))
         in_frame = m.values.get("body_in_frame_ratio", 1.0) >= 0.999
         if self._cond("out_of_frame").update(m.has_pose and not in_frame, t, WARN_AFTER_S):
-            warnings.append(Warning("out_of_frame", t, "Part of your body is out of the frame - move back "
-                                                     "or turn the camera so your whole body is in view."))
+            warnings.append(
+                Warning(
+                    "out_of_frame",
+                    t,
+                    "Part of your body is out of the frame - move back "
+                    "or turn the camera so your whole body is in view.",
+                )
+            )
         visible = m.values.get("body_visibility", 1.0) >= CONFIDENT
         if self._cond("low_visibility").update(m.has_pose and not visible, t, WARN_AFTER_S):
-            warnings.append(Warning("low_visibility", t, "Your body is hard to see - add light, avoid "
-                                                       "clothes that match the floor, face the camera."))
+            warnings.append(
+                Warning(
+                    "low_visibility",
+                    t,
+                    "Your body is hard to see - add light, avoid "
+                    "clothes that match the floor, face the camera.",
+                )
+            )
         if m.cut:  # a new shot: the start position must be seen again
             self.ready, self._matched_since = False, None
         matched = m.has_pose and not self.failed_checks(m)
@@ -98,5 +110,9 @@ class SetupMonitor:
         return warnings
 
     def mismatch_warning(self, t_s: float) -> Warning:
-        return Warning("setup_mismatch", t_s, f"This does not look like the {self.exercise.name.lower()} "
-                                              f"start position. {self.exercise.setup_hint}")
+        return Warning(
+            "setup_mismatch",
+            t_s,
+            f"This does not look like the {self.exercise.name.lower()} "
+            f"start position. {self.exercise.setup_hint}",
+        )

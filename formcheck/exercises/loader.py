@@ -21,8 +21,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 # Metrics of a whole rep, for rules in the "rep_end" phase.
-REP_METRICS = {"range_deg": "range of the movement", "up_s": "time to lift", "down_s": "time to lower",
-               "duration_s": "rep duration"}
+REP_METRICS = {
+    "range_deg": "range of the movement",
+    "up_s": "time to lift",
+    "down_s": "time to lower",
+    "duration_s": "rep duration",
+}
 
 
 class Phase(str, Enum):
@@ -119,8 +123,11 @@ class Rule:
             parts.append(f">= {self.min:g}")
         if self.max is not None:
             parts.append(f"<= {self.max:g}")
-        suffix = {Reference.REST: " change from start", Reference.REST_LOSS_PCT: "% lost from start",
-                  Reference.HOLD_START: " change from hold start"}.get(self.reference, "")
+        suffix = {
+            Reference.REST: " change from start",
+            Reference.REST_LOSS_PCT: "% lost from start",
+            Reference.HOLD_START: " change from hold start",
+        }.get(self.reference, "")
         return " and ".join(parts) + suffix
 
 
@@ -214,8 +221,14 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
     for c in setup.get("checks", []):
         if "source" not in c:
             raise FormcheckError(f"{where}: setup check on {c.get('metric')!r} needs a 'source'.")
-        checks.append(SetupCheck(_metric(c.get("metric", ""), where, METRIC_LABELS),
-                                 _number(c, "min", where, False), _number(c, "max", where, False), c["source"]))
+        checks.append(
+            SetupCheck(
+                _metric(c.get("metric", ""), where, METRIC_LABELS),
+                _number(c, "min", where, False),
+                _number(c, "max", where, False),
+                c["source"],
+            )
+        )
     reps = hold = None
     if "reps" in d:
         r = d["reps"]

@@ -7,10 +7,7 @@ mediapipe 0.10.21 wheel, so nothing is downloaded. ``TasksPoseEstimator`` runs a
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -18,32 +15,11 @@ import numpy as np
 
 from formcheck.errors import FormcheckError
 from formcheck.pose.frame import PoseFrame
+from formcheck.quiet import quiet_native_stderr
 
 # Quieten TensorFlow Lite / glog chatter before mediapipe is imported.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-@contextlib.contextmanager
-def quiet_native_stderr():
-    """Hide the C++ log lines TensorFlow Lite and MediaPipe print while a graph starts up."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # stderr replaced (e.g. by a test runner)
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).fflush(None)  # C stdio may still hold lines meant for the old stderr
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
 
 
 class PoseEstimator(Protocol):
@@ -123,7 +99,9 @@ class TasksPoseEstimator:
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-            raise FormcheckError(f"{path} is not a valid MediaPipe pose landmarker model ({first}).") from None
+            raise FormcheckError(
+                f"{path} is not a valid MediaPipe pose landmarker model ({first})."
+            ) from None
         self._last_ms = -1
 
     def process(self, frame_bgr: np.ndarray, index: int, t_s: float) -> PoseFrame:

@@ -106,7 +106,9 @@ def track_from_dict(data: object, name: str = "track") -> PoseTrack:
                 world[i] = np.asarray(f["world"], dtype=float).reshape(NUM_LANDMARKS, 3)
                 visibility[i] = np.asarray(f["visibility"], dtype=float).reshape(NUM_LANDMARKS)
     except (KeyError, TypeError, ValueError):
-        raise bad(f"frame {i} is malformed (each needs t, and image/world/visibility of 33 landmarks)") from None
+        raise bad(
+            f"frame {i} is malformed (each needs t, and image/world/visibility of 33 landmarks)"
+        ) from None
     if n and np.any(np.diff(t_s) < 0):
         raise bad("frame times go backwards")
     meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}

@@ -1,0 +1,155 @@
+"""The command line as a user meets it: outputs, and bad input as one clear line with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import fixture_track
+
+from formcheck.exercises import ExerciseId
+
+
+def formcheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "formcheck.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    for w in words:
+        assert w in lines[0]
+
+
+def test_analyze_a_track_writes_scorecard_and_csv(tmp_path):
+    out = tmp_path / "out"
+    r = formcheck(
+        "analyze",
+        str(fixture_track("clamshell_front.mp4")),
+        "--exercise",
+        "clamshell",
+        "--out",
+        str(out),
+        "--no-video",
+    )
+    assert r.returncode == 0, r.stderr
+    card = json.loads((out / "scorecard.json").read_text())
+    assert card["summary"]["reps"] == 6
+    rows = (out / "reps.csv").read_text().splitlines()
+    assert rows[0].startswith("kind,index,start_s,peak_s,end_s")
+    assert len(rows) == 1 + 6
+    assert "rep" in r.stdout and "score" in r.stdout
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_unknown_exercise_lists_the_valid_ones(tmp_path):
+    r = formcheck(
+        "analyze", str(fixture_track("clamshell_front.mp4")), "--exercise", "squat", "--out", str(tmp_path)
+    )
+    assert_one_line_error(r, "squat", *[e.value for e in ExerciseId])
+
+
+def test_missing_path(tmp_path):
+    assert_one_line_error(formcheck("analyze", str(tmp_path / "nope.mp4"), "-e", "clamshell"), "nope.mp4")
+
+
+def test_corrupt_video(tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 this is not a video" * 20)
+    r = formcheck("analyze", str(bad), "-e", "clamshell", "--out", str(tmp_path / "o"))
+    assert_one_line_error(r, "broken.mp4")
+    assert not (tmp_path / "o" / "scorecard.json").exists()
+
+
+def test_empty_video_file(tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    assert_one_line_error(
+        formcheck("analyze", str(empty), "-e", "clamshell", "--out", str(tmp_path)), "empty.mp4"
+    )
+
+
+def test_malformed_track(tmp_path):
+    bad = tmp_path / "bad.track.json"
+    bad.write_text(
+        '{"schema": "formcheck.track/1", "source": {"fps": 30, "width": 10, "height": 10},'
+        ' "frames": [{"t": 0, "image": [1, 2]}]}'
+    )
+    assert_one_line_error(
+        formcheck("analyze", str(bad), "-e", "clamshell", "--out", str(tmp_path)), "bad.track.json"
+    )
+    bad.write_text("{ not json")
+    assert_one_line_error(
+        formcheck("analyze", str(bad), "-e", "clamshell", "--out", str(tmp_path)), "bad.track.json"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_output_folder_that_cannot_be_written(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    r = formcheck(
+        "analyze", str(fixture_track("clamshell_front.mp4")), "-e", "clamshell", "--out", str(locked / "sub")
+    )
+    assert_one_line_error(r, "output folder")
+
+
+def test_output_path_that_is_a_file(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    r = formcheck(
+        "analyze", str(fixture_track("clamshell_front.mp4")), "-e", "clamshell", "--out", str(afile / "sub")
+    )
+    assert_one_line_error(r, "output folder")
+
+
+def test_missing_model_file(tmp_path, tiny_video):
+    r = formcheck(
+        "extract", str(tiny_video), "-o", str(tmp_path / "t.json"), "--model", str(tmp_path / "missing.task")
+    )
+    assert_one_line_error(r, "missing.task", "not found")
+
+
+def test_invalid_model_file(tmp_path, tiny_video):
+    bad = tmp_path / "bad.task"
+    bad.write_bytes(b"not a model")
+    r = formcheck("extract", str(tiny_video), "-o", str(tmp_path / "t.json"), "--model", str(bad))
+    assert_one_line_error(r, "bad.task", "not a valid")
+
+
+def test_video_without_a_person(tmp_path, tiny_video):
+    out = tmp_path / "o"
+    r = formcheck("analyze", str(tiny_video), "-e", "side-plank", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    card = json.loads((out / "scorecard.json").read_text())
+    assert card["summary"]["holds"] == 0 and card["source"]["frames_with_pose"] == 0
+    assert "no_person" in [w["code"] for w in card["warnings"]]
+    assert (out / "annotated.mp4").stat().st_size > 0
+
+
+def test_exercises_lists_checks_sources_and_activation():
+    r = formcheck("exercises")
+    assert r.returncode == 0
+    for e in ExerciseId:
+        assert e.value in r.stdout
+    for code in (
+        "feet_apart",
+        "pelvis_rollback",
+        "leg_forward",
+        "toes_up",
+        "hip_hike",
+        "hip_sag",
+        "trunk_rotation",
+    ):
+        assert code in r.stdout
+    assert "Boren" in r.stdout and "%MVIC" in r.stdout and "source:" in r.stdout
