@@ -174,9 +174,10 @@ class Scorecard:
                 f"{'hold':>4}  {'time':>12}  {'length':>7}  {'good form':>9}  {'score':>5}  shortcuts"
             )
             for h in self.holds:
+                codes = ", ".join(sorted({f.code for f in h.faults})) or "none"
                 lines.append(
                     f"{h.index:>4}  {h.start_s:5.1f}-{h.end_s:5.1f}s  {h.duration_s:6.1f}s  "
-                    f"{h.good_form_s:8.1f}s  {h.score:>5}  {', '.join(sorted({f.code for f in h.faults})) or 'none'}"
+                    f"{h.good_form_s:8.1f}s  {h.score:>5}  {codes}"
                 )
         for w in self.warnings:
             lines.append(f"! {w.at_s:5.1f}s {w.code}: {w.message}")
