@@ -32,7 +32,7 @@ def _extract(source_path: str, model: str | None, label: str):
     """Run pose estimation over a video, a GIF or a folder of images, with a progress bar."""
     from formcheck.pipeline import extract_track
     from formcheck.pose import make_estimator
-    from formcheck.sources import open_source
+    from formcheck.sources import CameraSource, open_source, prefetched
 
     source = open_source(source_path)
     estimator = make_estimator(model)
@@ -41,7 +41,8 @@ def _extract(source_path: str, model: str | None, label: str):
         with click.progressbar(
             length=length, label=label, file=sys.stderr, show_pos=True, show_eta=True
         ) as bar:
-            track = extract_track(source, source.info, estimator, on_frame=lambda _i: bar.update(1))
+            frames = source if isinstance(source, CameraSource) else prefetched(source)
+            track = extract_track(frames, source.info, estimator, on_frame=lambda _i: bar.update(1))
     finally:
         estimator.close()
     return track

@@ -6,8 +6,10 @@ timestamps for files, so variable frame rates are honoured; the clock for a webc
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -127,3 +129,41 @@ def open_source(spec: str | Path | int, fps: float = 30.0):
     if path.is_dir():
         return ImageFolderSource(path, fps)
     return VideoFileSource(path)
+
+
+def prefetched(frames: Iterable[Frame], depth: int = 8) -> Iterator[Frame]:
+    """Decode ahead in a thread (OpenCV releases the GIL) so decoding overlaps pose inference.
+
+    For files only: a live camera must always hand over its newest frame instead.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def reader() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(exc)
+
+    thread = threading.Thread(target=reader, name="formcheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

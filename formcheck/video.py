@@ -12,7 +12,7 @@ import cv2
 from formcheck.errors import FormcheckError
 from formcheck.overlay import DisplayState, draw_frame
 from formcheck.pipeline import Analysis
-from formcheck.sources import VideoFileSource
+from formcheck.sources import VideoFileSource, prefetched
 
 
 def render_annotated(
@@ -33,7 +33,7 @@ def render_annotated(
     state = DisplayState()
     n = len(smoothed)
     try:
-        for index, t_s, frame in source:
+        for index, t_s, frame in prefetched(source):
             if index >= n:
                 break
             values, confidence = metrics.frame(index)
