@@ -48,6 +48,14 @@ def _extract(source_path: str, model: str | None, label: str):
     return track
 
 
+model_option = click.option(
+    "--model",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model (see models/README.md).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="formcheck")
 def cli() -> None:
@@ -78,12 +86,7 @@ def cli() -> None:
     help="Output folder [default: formcheck_out/<name>].",
 )
 @click.option("--no-video", is_flag=True, help="Skip annotated.mp4.")
-@click.option(
-    "--model",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model.",
-)
+@model_option
 def analyze(
     video_or_track: str, exercise_name: str, side: str, out: Path | None, no_video: bool, model: str | None
 ) -> None:
@@ -138,12 +141,7 @@ def analyze(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Track file to write (.json, or .json.gz compressed).",
 )
-@click.option(
-    "--model",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model.",
-)
+@model_option
 def extract(video: str, output: Path, model: str | None) -> None:
     """Save the pose landmarks of every frame (a track) so scoring can be re-run without inference."""
     from formcheck.pose import is_track_path, save_track
