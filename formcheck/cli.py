@@ -24,6 +24,13 @@ def _out_dir(path: Path) -> Path:
     return path
 
 
+def _require_person(track, path: Path) -> None:
+    if not track.has_pose.any():
+        raise FormcheckError(
+            f"No person was found in {path.name} - the whole body and face must be in view, in good light."
+        )
+
+
 def _side(text: str) -> Side | None:
     return None if text == "auto" else Side(text)
 
@@ -108,8 +115,7 @@ def analyze(
     else:
         track = _extract(str(path), model, f"Analysing {path.name}")
         video_path = path if path.is_file() else None
-    if not track.has_pose.any():
-        click.echo(f"Warning: no person was found in {path.name}.", err=True)
+    _require_person(track, path)
     analysis = analyze_track(track, exercise, _side(side))
     card = scorecard_from_analysis(analysis)
     json_path, csv_path = card.write(out_dir)
@@ -152,6 +158,7 @@ def extract(video: str, output: Path, model: str | None) -> None:
         raise FormcheckError(f"No such file or folder: {video}")
     _out_dir(output.parent if str(output.parent) else Path("."))
     track = _extract(video, model, f"Extracting {Path(video).name}")
+    _require_person(track, Path(video))
     save_track(track, output)
     found = int(track.has_pose.sum())
     click.echo(f"Wrote {output}: {len(track)} frames, a person in {found}.")
