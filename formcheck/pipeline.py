@@ -57,7 +57,6 @@ class Analysis:
 
     exercise: Exercise
     side: Side
-    side_detected: bool
     track: PoseTrack
     smoothed: PoseTrack
     metrics: MetricSeries
@@ -79,6 +78,4 @@ def analyze_track(track: PoseTrack, exercise: Exercise, side: Side | None = None
     cuts = scene_cuts(track)
     events = [engine.update(m) for m in frame_metrics(series, smoothed.t_s, smoothed.has_pose, cuts)]
     events[-1].extend(engine.finish())
-    return Analysis(
-        exercise, chosen, side is None and detected is not None, track, smoothed, series, events, engine
-    )
+    return Analysis(exercise, chosen, track, smoothed, series, events, engine)

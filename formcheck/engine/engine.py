@@ -91,10 +91,6 @@ class ExerciseEngine:
                     events,
                 )
 
-    @property
-    def current_rep_faults(self) -> list:
-        return [w.fault for w in self._rep_watches if w.fault is not None]
-
     # -- the frame loop --------------------------------------------------------------------------
     def update(self, m: FrameMetrics) -> list[Event]:
         events: list[Event] = []
