@@ -70,7 +70,7 @@ def fill_gaps(track: PoseTrack, max_gap_s: float = MAX_GAP_S) -> PoseTrack:
 
 
 def butterworth_zero_phase(
-    track: PoseTrack, cutoff_hz: float = OFFLINE_CUTOFF_HZ, order: int = 2
+    track: PoseTrack, cuts: np.ndarray | None = None, cutoff_hz: float = OFFLINE_CUTOFF_HZ, order: int = 2
 ) -> PoseTrack:
     """Zero-phase low-pass of every landmark coordinate, segment by segment: never across a gap or a cut."""
     if len(track) < 4:
@@ -78,7 +78,7 @@ def butterworth_zero_phase(
     fs = 1.0 / float(np.median(np.diff(track.t_s)))
     sos = butter(order, min(cutoff_hz, 0.4 * fs), fs=fs, output="sos")
     image, world = track.image.copy(), track.world.copy()
-    cuts = scene_cuts(track)
+    cuts = scene_cuts(track) if cuts is None else cuts
     for start, stop in _runs(track.has_pose):
         bounds = [start, *(np.flatnonzero(cuts[start + 1 : stop]) + start + 1).tolist(), stop]
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -142,9 +142,9 @@ class LiveSmoother:
         self._world.reset()
 
 
-def smooth_offline(track: PoseTrack) -> PoseTrack:
-    """The offline chain: bridge short gaps, then zero-phase low-pass."""
-    return butterworth_zero_phase(fill_gaps(track))
+def smooth_offline(track: PoseTrack, cuts: np.ndarray | None = None) -> PoseTrack:
+    """The offline chain: bridge short gaps, then zero-phase low-pass (never across ``cuts``)."""
+    return butterworth_zero_phase(fill_gaps(track), cuts)
 
 
 def make_smoother(kind: str):

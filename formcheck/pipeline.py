@@ -68,14 +68,14 @@ def analyze_track(track: PoseTrack, exercise: Exercise, side: Side | None = None
     """Score a landmark track: zero-phase smoothing, metrics, and the engine frame by frame."""
     if len(track) == 0:
         raise FormcheckError(f"{track.source.path} has no frames.")
-    smoothed = make_smoother("offline")(track)
+    cuts = scene_cuts(track)
+    smoothed = make_smoother("offline")(track, cuts)
     detected = detect_side(smoothed.image, smoothed.visibility) if side is None else None
     chosen = side or detected or Side.RIGHT
     series = compute_metrics(
         smoothed.image, smoothed.world, smoothed.visibility, track.source.width, track.source.height, chosen
     )
     engine = ExerciseEngine(exercise)
-    cuts = scene_cuts(track)
     events = [engine.update(m) for m in frame_metrics(series, smoothed.t_s, smoothed.has_pose, cuts)]
     events[-1].extend(engine.finish())
     return Analysis(exercise, chosen, track, smoothed, series, events, engine)

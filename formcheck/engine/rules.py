@@ -70,12 +70,12 @@ class RuleWatch:
         v = rule_value(self.rule, value, self.reference) if confidence >= CONFIDENT else None
         if v is None or math.isnan(v):
             self.unseen_frames += 1
-            self._end_run(t_s)
+            self._end_run()
             return None
         self.seen_frames += 1
         limit = broken_limit(self.rule, v)
         if limit is None:
-            self._end_run(t_s)
+            self._end_run()
             return None
         if self.run_start_s is None:
             self.run_start_s = t_s
@@ -105,7 +105,7 @@ class RuleWatch:
             self.fault = self._fault(value, limit, at_s=t_s)
         return self.fault
 
-    def _end_run(self, t_s: float) -> None:
+    def _end_run(self) -> None:
         self.run_start_s = None
         self.open_span = None
 

@@ -13,7 +13,6 @@ from formcheck.exercises.loader import (
     Severity,
     all_exercises,
     load_exercise,
-    load_exercise_file,
 )
 
 __all__ = [
@@ -29,5 +28,4 @@ __all__ = [
     "Severity",
     "all_exercises",
     "load_exercise",
-    "load_exercise_file",
 ]

@@ -10,7 +10,6 @@ import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from importlib import resources
-from pathlib import Path
 
 from formcheck.errors import FormcheckError
 from formcheck.kinematics import METRIC_LABELS
@@ -286,16 +285,6 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             rules=hold_ex.rules + reps_ex.rules,
         )
     return _parse(exercise_id, d)
-
-
-def load_exercise_file(path: str | Path) -> Exercise:
-    """A definition from any TOML file (for trying tuned limits)."""
-    path = Path(path)
-    try:
-        d = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise FormcheckError(f"{path} is not a readable TOML exercise definition: {exc}") from None
-    return _parse(d.get("id", path.stem), d)
 
 
 def all_exercises() -> list[Exercise]:

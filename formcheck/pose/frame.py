@@ -44,8 +44,7 @@ class PoseFrame:
 class PoseTrack:
     """Every frame of a recording as arrays (NaN where no person was found).
 
-    Arrays let offline smoothing and kinematics work on the whole recording at once;
-    ``frames()`` gives PoseFrames for code that streams.
+    Arrays let offline smoothing and kinematics work on the whole recording at once.
     """
 
     source: SourceInfo
@@ -73,13 +72,6 @@ class PoseTrack:
                 image[i], world[i], visibility[i] = f.image, f.world, f.visibility
         t_s = np.array([f.t_s for f in frames], dtype=float)
         return cls(source, t_s, image, world, visibility, dict(meta or {}))
-
-    def frames(self):
-        for i, t in enumerate(self.t_s):
-            if np.isnan(self.image[i, 0, 0]):
-                yield PoseFrame(i, float(t))
-            else:
-                yield PoseFrame(i, float(t), self.image[i], self.world[i], self.visibility[i])
 
     def with_landmarks(self, image: np.ndarray, world: np.ndarray) -> PoseTrack:
         """A copy with new (e.g. smoothed) landmark arrays."""
