@@ -16,6 +16,7 @@ Conventions (FORM_RULES.md, "Measuring from a camera"):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -28,6 +29,10 @@ DEPTH_CONFIDENCE = 0.7
 # A bone whose image-plane share (|xy| / |xyz| in world coordinates) is below the first value is
 # seen end-on (no usable 2-D angle); above the second it is fully in view.
 PLANE_HIDDEN, PLANE_VISIBLE = 0.5, 0.8
+# A joint's bend plane whose normal points at the lens by less than the first share (cosine of the
+# angle to the view axis) shows no usable angle; above the second it is fully in view. Simulated
+# bodies (benchmarks/accuracy.py) show 2-D knee errors of ~10 deg at a share of 0.8.
+FACING_HIDDEN, FACING_VISIBLE = 0.6, 0.9
 # MediaPipe places an occluded joint at the frame's edge a little outside it; that is not "out of frame".
 IN_FRAME_MARGIN = 0.05
 
@@ -62,6 +67,42 @@ def plane_visibility(bone_world: np.ndarray) -> np.ndarray:
     """0..1: how well a bone (world vector) is seen in the image plane (0 when it points at the camera)."""
     share = _norm(bone_world[..., :2]) / np.maximum(_norm(bone_world), 1e-9)
     return np.clip((share - PLANE_HIDDEN) / (PLANE_VISIBLE - PLANE_HIDDEN), 0.0, 1.0)
+
+
+def bend_visibility(a_world: np.ndarray, b_world: np.ndarray, hinge_world: np.ndarray) -> np.ndarray:
+    """0..1: how squarely the plane a joint bends in faces the camera (world vectors, camera axes).
+
+    A 2-D angle is only true when the bend's plane faces the lens: a side-lying knee bends in a
+    horizontal plane that a floor-level camera sees edge-on (a 80 deg bend projects to ~1 deg).
+    The plane holds both bones; when they are nearly in line it is undefined, so the joint's hinge
+    axis (the body's left-right axis) stands in for its normal. Both bones must lie in the image
+    plane too.
+    """
+    normal = np.cross(a_world, b_world)
+    sin = _norm(normal) / np.maximum(_norm(a_world) * _norm(b_world), 1e-9)
+    defined = np.clip(sin / math.sin(math.radians(20.0)), 0.0, 1.0)
+    facing = defined * np.abs(normal[..., 2]) / np.maximum(_norm(normal), 1e-9) + (1 - defined) * np.abs(
+        hinge_world[..., 2]
+    ) / np.maximum(_norm(hinge_world), 1e-9)
+    plane = np.clip((facing - FACING_HIDDEN) / (FACING_VISIBLE - FACING_HIDDEN), 0.0, 1.0)
+    return np.minimum(plane, np.minimum(plane_visibility(a_world), plane_visibility(b_world)))
+
+
+def signed_opening_deg(moving: np.ndarray, fixed: np.ndarray, towards: np.ndarray) -> np.ndarray:
+    """Image angle of ``moving`` from ``fixed``, positive on the side ``towards`` points to.
+
+    Signed so that a top leg resting across the bottom one (negative) opens through zero without
+    the angle folding back - the rest level stays the lowest point of every rep.
+    """
+    angle = _angle_deg(moving, fixed)
+
+    def cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+
+    same_side = np.sign(cross(fixed, moving)) * np.sign(cross(fixed, towards))
+    # Where ``towards`` runs almost along ``fixed`` (an oblique view) its side is a guess: unsigned.
+    clear = np.abs(cross(fixed, towards)) > 0.3 * _norm(fixed) * _norm(towards)
+    return np.where(clear & (same_side < 0), -angle, angle)
 
 
 def detect_side(image: np.ndarray, visibility: np.ndarray) -> Side | None:
@@ -144,26 +185,30 @@ def compute_metrics(
     # --- Legs in the image plane ---------------------------------------------------------------
     thigh_top = P(top["KNEE"]) - P(top["HIP"])
     thigh_bot = P(bot["KNEE"]) - P(bot["HIP"])
-    values["thigh_opening_deg"] = _angle_deg(thigh_top, thigh_bot)
+    # The top side is up in the image for anyone lying across the frame; the hips' own left/right
+    # labels are not used for this because MediaPipe swaps them in oblique shots.
+    towards_top = np.broadcast_to(np.array([0.0, -1.0]), thigh_top.shape)
+    values["thigh_opening_deg"] = signed_opening_deg(thigh_top, thigh_bot, towards_top)
     conf["thigh_opening_deg"] = np.minimum(V(top["HIP"], top["KNEE"]), np.maximum(V(bot["KNEE"]), 0.5))
     leg_top = P(top["ANKLE"]) - P(top["HIP"])
     leg_bot = P(bot["ANKLE"]) - P(bot["HIP"])
-    values["leg_abduction_deg"] = _angle_deg(leg_top, leg_bot)
+    values["leg_abduction_deg"] = signed_opening_deg(leg_top, leg_bot, towards_top)
     conf["leg_abduction_deg"] = np.minimum(V(top["HIP"], top["ANKLE"]), np.maximum(V(bot["ANKLE"]), 0.5))
 
     # --- Joint bends, only where the joint's plane faces the camera -----------------------------
     thigh_w = Wd(top["KNEE"]) - Wd(top["HIP"])
     shank_w = Wd(top["ANKLE"]) - Wd(top["KNEE"])
     trunk_w = (Wd(top["SHOULDER"]) + Wd(bot["SHOULDER"])) / 2 - (Wd(top["HIP"]) + Wd(bot["HIP"])) / 2
+    hinge_w = Wd(top["HIP"]) - Wd(bot["HIP"])
     values["knee_flexion_deg"] = joint_flexion_deg(P(top["HIP"]), P(top["KNEE"]), P(top["ANKLE"]))
-    conf["knee_flexion_deg"] = V(top["HIP"], top["KNEE"], top["ANKLE"]) * np.minimum(
-        plane_visibility(thigh_w), plane_visibility(shank_w)
+    conf["knee_flexion_deg"] = V(top["HIP"], top["KNEE"], top["ANKLE"]) * bend_visibility(
+        thigh_w, shank_w, hinge_w
     )
     # Hip bend from the *bottom* thigh: it stays put while the top knee opens, so the clam's
     # opening does not leak into it.
     values["hip_flexion_deg"] = 180.0 - _angle_deg(trunk, P(bot["KNEE"]) - P(bot["HIP"]))
-    conf["hip_flexion_deg"] = V(bot["HIP"], bot["KNEE"], bot["SHOULDER"]) * np.minimum(
-        plane_visibility(Wd(bot["KNEE"]) - Wd(bot["HIP"])), plane_visibility(trunk_w)
+    conf["hip_flexion_deg"] = V(bot["HIP"], bot["KNEE"], bot["SHOULDER"]) * bend_visibility(
+        -trunk_w, Wd(bot["KNEE"]) - Wd(bot["HIP"]), hinge_w
     )
 
     # --- Feet together (clam): gap over shank length; the shank from world metres so a shank

@@ -1,0 +1,365 @@
+"""Exercise motion with exactly known form: reps and holds, each shortcut injectable with a magnitude.
+
+``perform(exercise, faults, ...)`` returns per-frame joint angles (for ``body.pose_in_scene``) and
+the ground truth: which reps or holds carry which shortcut and how large, and the true angles of
+every frame. Shortcuts ramp in with the movement (a pelvis that rolls back as the knee opens), so
+the rest position each rep starts from stays correct - except set-up faults (knees or hips not
+bent), which hold for the whole set.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy.optimize import brentq
+
+from formcheck.errors import FormcheckError
+from formcheck.kinematics import Side
+from formcheck.sim.body import Arm, BodyShape, JointAngles, Leg, Posture, Support, body_landmarks
+from formcheck.pose.landmarks import Landmark as L
+
+# Judgment: a pelvis that rolls back turns the stack of the hips by the cosine of the roll, so the
+# checker's 25% loss of stacking (FORM_RULES.md) is a 41.4 deg roll and 50% loss is 60 deg.
+ROLL_AT_LIMIT_DEG = math.degrees(math.acos(0.75))
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """A shortcut the simulator can inject: its unit, its size at the checker's limit and at twice it."""
+
+    code: str
+    unit: str
+    limit: float
+    severe: float  # "twice the limit" (half of it for lower limits); see ``note`` where not possible
+    setup: bool = False  # held for the whole set rather than ramped into chosen reps
+    note: str = ""
+
+
+_CLAM_FAULTS = [
+    FaultKind("knee_bend", "deg knee flexion", 30.0, 15.0, setup=True),
+    FaultKind("hip_bend", "deg hip flexion", 10.0, 0.0, setup=True, note="true hips straight (0 deg)"),
+    FaultKind("feet_apart", "shank lengths", 0.15, 0.30),
+    FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 60.0, note="60 deg = 50% loss of stacking"),
+    FaultKind(
+        "small_range", "deg opening", 20.0, 12.0, note="a 10 deg opening is below the 15 deg counting floor"
+    ),
+    FaultKind("too_fast", "s up", 0.5, 0.25),
+]
+_LIFT_FAULTS = [
+    FaultKind("leg_forward", "deg hip flexion", 20.0, 40.0),
+    FaultKind("knee_bent", "deg knee flexion", 20.0, 40.0),
+    FaultKind("toes_up", "deg external rotation", 25.0, 50.0),
+    FaultKind("hip_hike", "deg pelvis tilt", 10.0, 20.0),
+    FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 60.0, note="60 deg = 50% loss of stacking"),
+    FaultKind("over_lift", "deg abduction", 45.0, 60.0, note="90 deg is beyond the hip's range; 60 used"),
+    FaultKind("small_range", "deg abduction", 15.0, 9.0),
+    FaultKind("too_fast", "s up", 0.5, 0.25),
+]
+_PLANK_FAULTS = [
+    FaultKind("hip_sag", "deg bend at the hips", 15.0, 30.0),
+    FaultKind("hip_pike", "deg bend at the hips", 15.0, 30.0),
+    FaultKind("trunk_rotation", "deg shoulders against pelvis", 15.0, 30.0),
+]
+FAULTS: dict[str, list[FaultKind]] = {
+    "clamshell": _CLAM_FAULTS,
+    "side-leg-lift": _LIFT_FAULTS,
+    "side-plank": _PLANK_FAULTS,
+    "side-plank-clamshell": _PLANK_FAULTS + _CLAM_FAULTS,
+    "side-plank-leg-lift": _PLANK_FAULTS + _LIFT_FAULTS,
+}
+HOLD_CODES = {f.code for f in _PLANK_FAULTS}
+
+
+def fault_kind(exercise: str, code: str) -> FaultKind:
+    kinds = {f.code: f for f in FAULTS[exercise]}
+    if code not in kinds:
+        raise FormcheckError(f"{exercise} has no shortcut {code!r}. Valid shortcuts: {', '.join(kinds)}.")
+    return kinds[code]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A shortcut to inject: its code, its size (None: twice the limit) and the reps it affects (None: 2nd, 4th...)."""
+
+    code: str
+    magnitude: float | None = None
+    reps: tuple[int, ...] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Fault:
+        """``code``, ``code=magnitude`` or ``code=magnitude@1,3`` (the reps, from 1)."""
+        code, _, rest = text.partition("=")
+        magnitude, _, reps = rest.partition("@")
+        try:
+            return cls(
+                code.strip(),
+                float(magnitude) if magnitude else None,
+                tuple(int(r) for r in reps.split(",")) if reps else None,
+            )
+        except ValueError:
+            raise FormcheckError(
+                f"Cannot read the shortcut {text!r}: write code, code=size or code=size@1,3."
+            ) from None
+
+
+@dataclass
+class RepTruth:
+    index: int
+    start_s: float
+    peak_s: float
+    end_s: float
+    faults: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class HoldTruth:
+    index: int
+    start_s: float
+    end_s: float
+    faults: dict[str, float] = field(default_factory=dict)
+    fault_windows: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass
+class Performance:
+    """Per-frame joint angles and posture, plus the ground truth of the set."""
+
+    t_s: np.ndarray
+    angles: JointAngles
+    posture: Posture
+    lift: np.ndarray  # 0 lying .. 1 fully up in a plank, per frame
+    reps: list[RepTruth]
+    holds: list[HoldTruth]
+    frame_truth: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Tempo:
+    """How a set is performed: counts, timing, range and rep-to-rep variability (a fraction)."""
+
+    reps: int = 5
+    up_s: float = 1.4
+    top_s: float = 0.4
+    down_s: float = 1.4
+    rest_s: float = 1.1
+    lead_in_s: float = 2.5
+    hold_s: float = 9.0
+    variability: float = 0.1
+
+
+def _ramp(t: np.ndarray, start: float, up: float, top: float, down: float) -> np.ndarray:
+    """0 -> 1 -> 0 with cosine edges: a rep's progress (or a fault window's)."""
+    out = np.zeros_like(t)
+    rise = (t >= start) & (t < start + up)
+    out[rise] = 0.5 - 0.5 * np.cos(np.pi * (t[rise] - start) / up)
+    out[(t >= start + up) & (t < start + up + top)] = 1.0
+    fall_start = start + up + top
+    fall = (t >= fall_start) & (t < fall_start + down)
+    out[fall] = 0.5 + 0.5 * np.cos(np.pi * (t[fall] - fall_start) / down)
+    return out
+
+
+def _top_leg_rest_adduction(shape: BodyShape, leg: Leg, top: Side, gap_m: float) -> float:
+    """The top hip's adduction (deg) that rests the top ankle ``gap_m`` above the bottom one."""
+
+    def gap(adduction: float) -> float:
+        pose = body_landmarks(
+            shape, JointAngles(top_leg=replace(leg, hip_abduction=-adduction), bottom_leg=leg), top
+        )
+        ankle_t, ankle_b = pose[0, _idx(top, "ANKLE")], pose[0, _idx(top.other, "ANKLE")]
+        s = 1.0 if top is Side.RIGHT else -1.0
+        return (ankle_t[0] - ankle_b[0]) * s - gap_m
+
+    return brentq(gap, -10.0, 40.0)
+
+
+def _idx(side: Side, part: str) -> int:
+    return int(L[f"{side.value.upper()}_{part}"])
+
+
+def _clam_gap_rotation_deg(gap_ratio: float, knee_flexion_deg: float) -> float:
+    """Hip internal rotation that swings the foot ``gap_ratio`` shank lengths away at this knee bend."""
+    radius = max(math.sin(math.radians(knee_flexion_deg)), 0.2)
+    return math.degrees(2 * math.asin(min(gap_ratio / (2 * radius), 1.0)))
+
+
+def perform(
+    exercise: str,
+    faults: list[Fault],
+    *,
+    shape: BodyShape = BodyShape(),
+    top: Side = Side.RIGHT,
+    tempo: Tempo = Tempo(),
+    fps: float = 30.0,
+    rng: np.random.Generator | None = None,
+) -> Performance:
+    """Joint angles over time for ``exercise`` with ``faults`` injected, and the truth of it."""
+    if exercise not in FAULTS:
+        raise FormcheckError(f"Cannot simulate {exercise!r}. Valid exercises: {', '.join(FAULTS)}.")
+    rng = rng or np.random.default_rng(0)
+    kinds = {f.code: fault_kind(exercise, f.code) for f in faults}
+    if len(kinds) != len(faults):
+        raise FormcheckError("Give each shortcut once.")
+    size = {f.code: kinds[f.code].severe if f.magnitude is None else f.magnitude for f in faults}
+    hold = exercise.startswith("side-plank")
+    rep_kind = {"clamshell": "clam", "side-leg-lift": "lift", "side-plank-clamshell": "clam"}.get(exercise)
+    if exercise == "side-plank-leg-lift":
+        rep_kind = "lift"
+    n_reps = 0 if exercise == "side-plank" else (tempo.reps if not hold else min(tempo.reps, 3))
+
+    # --- The timeline: reps (with variability) and, for planks, one hold around them -----------
+    def jitter(value: float) -> float:
+        return value * (1.0 + tempo.variability * rng.uniform(-1, 1))
+
+    reps: list[RepTruth] = []
+    rep_timing: list[tuple[float, float, float, float]] = []
+    t = tempo.lead_in_s + (3.5 if hold else 0.0)
+    for i in range(1, n_reps + 1):
+        affected = {
+            c for c, f in ((f.code, f) for f in faults) if c not in HOLD_CODES and _affects(f, kinds[c], i)
+        }
+        up = size["too_fast"] if "too_fast" in affected else jitter(tempo.up_s)
+        down = size["too_fast"] if "too_fast" in affected else jitter(tempo.down_s)
+        top_s = jitter(tempo.top_s)
+        rep_timing.append((t, up, top_s, down))
+        reps.append(
+            RepTruth(i, t, t + up + top_s / 2, t + up + top_s + down, {c: size[c] for c in sorted(affected)})
+        )
+        t += up + top_s + down + jitter(tempo.rest_s)
+    holds: list[HoldTruth] = []
+    if hold:
+        hold_start = tempo.lead_in_s + 1.0
+        hold_end = max(hold_start + tempo.hold_s, t + 1.5)
+        holds.append(HoldTruth(1, hold_start, hold_end))
+        window = (hold_start + 2.5, min(hold_start + 6.5, hold_end - 2.0))
+        for f in faults:
+            if f.code in HOLD_CODES:
+                holds[0].faults[f.code] = size[f.code]
+                holds[0].fault_windows[f.code] = window
+        t = hold_end + 1.0
+    duration = t + 1.5
+    t_s = np.arange(0.0, duration, 1.0 / fps)
+    n = len(t_s)
+
+    # --- Per-frame channels -------------------------------------------------------------------
+    progress = np.zeros(n)  # the current rep's 0..1
+    rep_scale = np.zeros(n)  # that rep's range variability
+    rep_of_frame = np.zeros(n, dtype=int)
+    for rep, (start, up, top_s, down) in zip(reps, rep_timing, strict=True):
+        p = _ramp(t_s, start, up, top_s, down)
+        active = p > 0
+        progress[active] = p[active]
+        rep_scale[active] = jitter(1.0)
+        rep_of_frame[active] = rep.index
+
+    def during(code: str) -> np.ndarray:
+        """Per-frame 0..1 amount of ``code`` (ramped with the reps it affects)."""
+        if code not in size:
+            return np.zeros(n)
+        if kinds[code].setup:
+            return np.ones(n)
+        if code in HOLD_CODES:
+            a, b = holds[0].fault_windows[code]
+            return _ramp(t_s, a, 0.6, b - a - 1.2, 0.6)
+        chosen = [r.index for r in reps if code in r.faults]
+        return np.where(np.isin(rep_of_frame, chosen), progress, 0.0)
+
+    lift = np.ones(n)
+    if hold:
+        h = holds[0]
+        lift = _ramp(t_s, h.start_s - 0.5, 1.0, h.end_s - h.start_s, 1.0)
+
+    # --- Joint angles ---------------------------------------------------------------------
+    support = {
+        "clamshell": Support.LYING,
+        "side-leg-lift": Support.LYING,
+        "side-plank": Support.FOREARM_FEET,
+        "side-plank-clamshell": Support.FOREARM_KNEES,
+        "side-plank-leg-lift": Support.FOREARM_FEET,
+    }[exercise]
+    posture = Posture(top=top, support=support)
+    kneeling = rep_kind == "clam"
+    knee = size.get("knee_bend", 70.0) if "knee_bend" in size else (70.0 if kneeling else 0.0)
+    hip_flex = (size["hip_bend"] if "hip_bend" in size else 45.0) if exercise == "clamshell" else 0.0
+    if support is Support.FOREARM_KNEES:
+        knee = 90.0
+    base_leg = Leg(hip_flexion=hip_flex, knee_flexion=knee)
+    gap_m = 0.2 * shape.m(shape.shank)  # stacked ankle centres sit ~0.2 shanks apart (real clips)
+    rest_add = _top_leg_rest_adduction(shape, base_leg, top, gap_m)
+
+    range_deg = {"clam": 50.0, "lift": 35.0}.get(rep_kind or "", 0.0)
+    if "small_range" in size:
+        small = np.isin(rep_of_frame, [r.index for r in reps if "small_range" in r.faults])
+        target = np.where(small, size["small_range"], range_deg * rep_scale)
+    else:
+        target = range_deg * rep_scale
+    if "over_lift" in size:
+        over = np.isin(rep_of_frame, [r.index for r in reps if "over_lift" in r.faults])
+        target = np.where(over, size["over_lift"], target)
+    movement = progress * target
+
+    forward = during("leg_forward") * size.get("leg_forward", 0.0)
+    knee_bent = during("knee_bent") * size.get("knee_bent", 0.0)
+    toes_up = during("toes_up") * size.get("toes_up", 0.0)
+    gap_rot = during("feet_apart") * _clam_gap_rotation_deg(size.get("feet_apart", 0.0), knee)
+    roll = during("pelvis_rollback") * size.get("pelvis_rollback", 0.0)
+    hike = during("hip_hike") * size.get("hip_hike", 0.0)
+    bend = during("hip_sag") * size.get("hip_sag", 0.0) - during("hip_pike") * size.get("hip_pike", 0.0)
+    twist = during("trunk_rotation") * size.get("trunk_rotation", 0.0)
+
+    top_leg = Leg(
+        hip_flexion=hip_flex + forward,
+        hip_abduction=-rest_add + (movement if rep_kind == "lift" else 0.0) + bend / 2,
+        hip_internal_rotation=-toes_up + gap_rot,
+        knee_flexion=knee + knee_bent,
+        clam_deg=movement if rep_kind == "clam" else 0.0,
+    )
+    bottom_leg = replace(base_leg, hip_abduction=-bend / 2)
+    lying_arms = support is Support.LYING
+    angles = JointAngles(
+        pelvis_roll_back=roll,
+        pelvis_hike=hike,
+        trunk_rotation=twist,
+        trunk_side_bend=bend / 2,
+        top_leg=top_leg,
+        bottom_leg=bottom_leg,
+        top_arm=Arm(shoulder_flexion=70.0, elbow_flexion=60.0)
+        if lying_arms
+        else Arm(shoulder_abduction=10.0),
+        bottom_arm=Arm(shoulder_abduction=160.0, elbow_flexion=40.0) if lying_arms else Arm(),
+    )
+    truth = {
+        "rep_progress": progress,
+        "movement_deg": movement,
+        "knee_flexion_deg": np.broadcast_to(np.asarray(top_leg.knee_flexion, dtype=float), (n,)).copy(),
+        "hip_flexion_deg": np.full(n, hip_flex),
+        "pelvis_roll_deg": roll,
+        "pelvis_hike_deg": hike,
+        "leg_forward_deg": forward,
+        "toes_up_deg": toes_up,
+        "body_bend_deg": bend,
+        "trunk_rotation_deg": twist,
+        "hold_lift": lift,
+    }
+    for rep in reps:
+        at = int(np.argmin(np.abs(t_s - rep.peak_s)))
+        rep.metrics = {
+            "range_deg": float(movement[at]),
+            "knee_flexion_deg": float(truth["knee_flexion_deg"][at]),
+            "up_s": rep_timing[rep.index - 1][1],
+            "down_s": rep_timing[rep.index - 1][3],
+        }
+        if rep_kind == "clam":
+            rep.metrics["hip_flexion_deg"] = hip_flex
+    return Performance(t_s, angles, posture, lift, reps, holds, truth)
+
+
+def _affects(fault: Fault, kind: FaultKind, rep: int) -> bool:
+    if kind.setup:
+        return True
+    if fault.reps is not None:
+        return rep in fault.reps
+    return rep % 2 == 0
