@@ -1,4 +1,4 @@
-"""MediaPipe's landmark jitter while the person is still, measured on the committed tracks of the shared clips.
+"""MediaPipe's landmark jitter, measured on the committed tracks of the shared clips.
 
     python benchmarks/jitter.py
 

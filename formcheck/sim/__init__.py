@@ -14,7 +14,18 @@ from formcheck.kinematics import Side
 from formcheck.pose.frame import PoseTrack
 from formcheck.sim.body import BodyShape, JointAngles, Posture, Support, body_landmarks, pose_in_scene
 from formcheck.sim.camera import Camera, NoiseModel, View, film, occluded
-from formcheck.sim.motion import FAULTS, Fault, FaultKind, HoldTruth, Performance, RepTruth, Tempo, perform
+from formcheck.sim.motion import (
+    DEFAULT_SHAPE,
+    DEFAULT_TEMPO,
+    FAULTS,
+    Fault,
+    FaultKind,
+    HoldTruth,
+    Performance,
+    RepTruth,
+    Tempo,
+    perform,
+)
 
 __all__ = [
     "FAULTS",
@@ -77,8 +88,8 @@ def simulate(
     yaw_deg: float = 0.0,
     noise: NoiseModel | str = "realistic",
     top: Side = Side.RIGHT,
-    tempo: Tempo = Tempo(),
-    shape: BodyShape = BodyShape(),
+    tempo: Tempo = DEFAULT_TEMPO,
+    shape: BodyShape = DEFAULT_SHAPE,
     width: int = 1280,
     height: int = 720,
     fps: float = 30.0,

@@ -14,7 +14,6 @@ Z towards a front camera) lying down or propped on a forearm or hand.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 
@@ -244,7 +243,7 @@ class Posture:
 
 
 def place(body: np.ndarray, posture: Posture, incline_deg: Angle = 0.0) -> np.ndarray:
-    """Body-frame landmarks (N, 33, 3) to the scene frame (X along the mat, Y up, Z towards a front camera)."""
+    """Body-frame landmarks (N, 33, 3) in the scene frame (X along the mat, Y up, Z to a front camera)."""
     h = posture.head_sign
     # Columns: where the body's x (right), y (forward) and z (up the trunk) point in the scene.
     to_scene = np.column_stack([(0.0, h, 0.0), (0.0, 0.0, 1.0), (h, 0.0, 0.0)])

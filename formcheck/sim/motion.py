@@ -17,8 +17,8 @@ from scipy.optimize import brentq
 
 from formcheck.errors import FormcheckError
 from formcheck.kinematics import Side
-from formcheck.sim.body import Arm, BodyShape, JointAngles, Leg, Posture, Support, body_landmarks
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.sim.body import Arm, BodyShape, JointAngles, Leg, Posture, Support, body_landmarks
 
 # Judgment: a pelvis that rolls back turns the stack of the hips by the cosine of the roll, so the
 # checker's 25% loss of stacking (FORM_RULES.md) is a 41.4 deg roll and 50% loss is 60 deg.
@@ -81,7 +81,7 @@ def fault_kind(exercise: str, code: str) -> FaultKind:
 
 @dataclass(frozen=True)
 class Fault:
-    """A shortcut to inject: its code, its size (None: twice the limit) and the reps it affects (None: 2nd, 4th...)."""
+    """A shortcut to inject: code, size (None: twice the limit), reps affected (None: every second one)."""
 
     code: str
     magnitude: float | None = None
@@ -150,6 +150,10 @@ class Tempo:
     variability: float = 0.1
 
 
+DEFAULT_TEMPO = Tempo()
+DEFAULT_SHAPE = BodyShape()
+
+
 def _ramp(t: np.ndarray, start: float, up: float, top: float, down: float) -> np.ndarray:
     """0 -> 1 -> 0 with cosine edges: a rep's progress (or a fault window's)."""
     out = np.zeros_like(t)
@@ -190,9 +194,9 @@ def perform(
     exercise: str,
     faults: list[Fault],
     *,
-    shape: BodyShape = BodyShape(),
+    shape: BodyShape = DEFAULT_SHAPE,
     top: Side = Side.RIGHT,
-    tempo: Tempo = Tempo(),
+    tempo: Tempo = DEFAULT_TEMPO,
     fps: float = 30.0,
     rng: np.random.Generator | None = None,
 ) -> Performance:
@@ -283,7 +287,7 @@ def perform(
     posture = Posture(top=top, support=support)
     kneeling = rep_kind == "clam"
     knee = size.get("knee_bend", 70.0) if "knee_bend" in size else (70.0 if kneeling else 0.0)
-    hip_flex = (size["hip_bend"] if "hip_bend" in size else 45.0) if exercise == "clamshell" else 0.0
+    hip_flex = size.get("hip_bend", 45.0) if exercise == "clamshell" else 0.0
     if support is Support.FOREARM_KNEES:
         knee = 90.0
     base_leg = Leg(hip_flexion=hip_flex, knee_flexion=knee)
