@@ -227,10 +227,10 @@ def compute_metrics(
     conf["pelvis_tilt_deg"] = V(top["HIP"], bot["HIP"]) * np.minimum(1.0, values["pelvis_stack_ratio"] / 0.15)
 
     # --- Side plank: straight line shoulders-hips-support, and hips off the floor ---------------
-    knee_mid = (P(top["KNEE"]) + P(bot["KNEE"])) / 2
-    ankle_mid = (P(top["ANKLE"]) + P(bot["ANKLE"])) / 2
-    kneeling = values["knee_flexion_deg"] > 60.0
-    support = np.where(kneeling[:, None], knee_mid, ankle_mid)
+    # The support is the bottom leg's knee or ankle on the floor (the top leg may be lifting),
+    # moved up by half the hips' spread so it sits on the body's mid-line as the hips do.
+    kneeling = joint_flexion_deg(P(bot["HIP"]), P(bot["KNEE"]), P(bot["ANKLE"])) > 60.0
+    support = np.where(kneeling[:, None], P(bot["KNEE"]), P(bot["ANKLE"])) + hip_mid - P(bot["HIP"])
     line = support - shoulder_mid
     line_len = np.maximum(_norm(line), 1e-6)
     line_axis = line / line_len[:, None]
@@ -239,7 +239,7 @@ def compute_metrics(
     hip_offset = np.sum((hip_mid - shoulder_mid) * normal, axis=-1)  # > 0: hips above the line (pike)
     straight = _angle_deg(shoulder_mid - hip_mid, support - hip_mid)
     values["body_line_deg"] = np.where(hip_offset > 0, 360.0 - straight, straight)
-    conf["body_line_deg"] = np.minimum(vis_trunk, V(top["KNEE"], bot["KNEE"]))
+    conf["body_line_deg"] = np.minimum(vis_trunk, np.where(kneeling, V(bot["KNEE"]), V(bot["ANKLE"])))
     hip_to_support = support - hip_mid
     values["hip_lift_ratio"] = hip_to_support[:, 1] / np.maximum(_norm(hip_to_support), 1e-6)
     conf["hip_lift_ratio"] = conf["body_line_deg"]

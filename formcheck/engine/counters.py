@@ -16,6 +16,9 @@ MIN_REST_S = 0.3
 LOST_SIGNAL_S = 2.0
 # A hold's entry and exit must persist this long (brief wobbles neither start nor end it).
 HOLD_DEBOUNCE_S = 0.3
+# Tempo is timed to and from this share of the rep's range, so a pause at the top is not
+# counted as slow lifting (and noise on the plateau does not move the timing).
+TOP_FRACTION = 0.9
 
 
 class RepPhase(str, Enum):
@@ -46,6 +49,7 @@ class RepCounter:
     _low_s: float | None = None
     _last_seen_s: float | None = None
     _armed: bool = False
+    _trace: list = field(default_factory=list)  # (t_s, value) of the current rep
 
     def reset(self) -> None:
         self.phase = RepPhase.REST
@@ -91,8 +95,10 @@ class RepCounter:
                 self.phase, self.base = RepPhase.UP, base
                 self.start_s = self._low_s if self._low_s is not None else t_s
                 self.peak, self.peak_s = value, t_s
+                self._trace = [(t_s, value)]
                 return "start"
             return None
+        self._trace.append((t_s, value))
         if value > self.peak:
             self.peak, self.peak_s = value, t_s
         if value <= self.base + self.spec.end_fraction * (self.peak - self.base):
@@ -107,6 +113,13 @@ class RepCounter:
     @property
     def range(self) -> float:
         return self.peak - self.base
+
+    def tempo_s(self, end_s: float) -> tuple[float, float]:
+        """(up_s, down_s): from the start to first reaching the top of the range, and from last
+        leaving it to the end."""
+        top = self.base + TOP_FRACTION * self.range
+        at_top = [t for t, v in self._trace if v >= top] or [self.peak_s]
+        return at_top[0] - self.start_s, end_s - at_top[-1]
 
 
 @dataclass

@@ -237,11 +237,12 @@ class ExerciseEngine:
         if counter.range < counter.spec.min_range:
             self._rep_watches = []
             return
+        up_s, down_s = counter.tempo_s(t_s)
         rep_metrics = {
             "range_deg": round(counter.range, 1),
             **self._peak_report,
-            "up_s": round(counter.peak_s - counter.start_s, 2),
-            "down_s": round(t_s - counter.peak_s, 2),
+            "up_s": round(up_s, 2),
+            "down_s": round(down_s, 2),
         }
         summary = {**rep_metrics, "duration_s": t_s - counter.start_s}
         for w in self._rep_watches:

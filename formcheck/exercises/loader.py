@@ -272,6 +272,12 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
     if "hold_from" in d or "reps_from" in d:
         hold_ex = load_exercise(d["hold_from"])
         reps_ex = load_exercise(d["reps_from"])
+        omit = d.get("omit_rules", [])
+        unknown = set(omit) - {r.code for r in reps_ex.rules}
+        if unknown:
+            raise FormcheckError(
+                f"{exercise_id}: omit_rules names no rule of {d['reps_from']}: {sorted(unknown)}."
+            )
         return Exercise(
             id=exercise_id,
             name=d.get("name", exercise_id),
@@ -282,7 +288,7 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             setup_hint=hold_ex.setup_hint,
             reps=reps_ex.reps,
             hold=hold_ex.hold,
-            rules=hold_ex.rules + reps_ex.rules,
+            rules=hold_ex.rules + tuple(r for r in reps_ex.rules if r.code not in omit),
         )
     return _parse(exercise_id, d)
 

@@ -135,7 +135,33 @@ def _flat_values(item) -> list:
 
 
 def body_landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
-    """(N, 33, 3) landmark positions in the body frame, one pose per frame of the angles."""
+    """(N, 33, 3) landmark positions in the body frame, one pose per frame of the angles.
+
+    A pelvis rolling back turns the body about the line from the bottom hip to the feet - the
+    shortcut as it happens on a mat: the bottom leg stays where it lies and the feet stay together.
+    """
+    still = _landmarks(shape, replace(angles, pelvis_roll_back=0.0), top)
+    if not np.any(angles.pelvis_roll_back):
+        return still
+    n = len(still)
+    bottom_hip = still[:, _name(top.other, "HIP")]
+    feet = (still[:, _name(top, "ANKLE")] + still[:, _name(top.other, "ANKLE")]) / 2
+    axis = _unit(feet - bottom_hip)
+    rad = np.radians(np.broadcast_to(np.asarray(angles.pelvis_roll_back, dtype=float), (n,)))
+    turn = Rotation.from_rotvec(axis * rad[:, None])
+    top_hip = _name(top, "HIP")
+    # Roll back moves the top hip backwards (-y); pick the turn's direction that does so.
+    moved = turn.apply(still[:, top_hip] - bottom_hip)[:, 1] - (still[:, top_hip] - bottom_hip)[:, 1]
+    turn = Rotation.from_rotvec(axis * (rad * np.where(moved <= 0, 1.0, -1.0))[:, None])
+    rolled = still.copy()
+    leg = {_name(top.other, p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")}
+    for i in range(NUM_LANDMARKS):
+        if i not in leg:
+            rolled[:, i] = bottom_hip + turn.apply(still[:, i] - bottom_hip)
+    return rolled
+
+
+def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
     n = frame_count(angles)
     s = 1.0 if top is Side.RIGHT else -1.0  # the top side's direction along x
     out = np.zeros((n, NUM_LANDMARKS, 3))

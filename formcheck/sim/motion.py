@@ -54,11 +54,17 @@ _LIFT_FAULTS = [
     FaultKind("hip_hike", "deg pelvis tilt", 10.0, 20.0),
     FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 60.0, note="60 deg = 50% loss of stacking"),
     FaultKind("over_lift", "deg abduction", 45.0, 60.0, note="90 deg is beyond the hip's range; 60 used"),
-    FaultKind("small_range", "deg abduction", 15.0, 9.0),
+    FaultKind("small_range", "deg abduction", 15.0, 13.0, note="under 12 deg a lift is not counted as a rep"),
     FaultKind("too_fast", "s up", 0.5, 0.25),
 ]
 _PLANK_FAULTS = [
-    FaultKind("hip_sag", "deg bend at the hips", 15.0, 30.0),
+    FaultKind(
+        "hip_sag",
+        "deg bend at the hips",
+        15.0,
+        20.0,
+        note="a 30 deg sag puts the hips on the floor in a forearm side plank: the hold has ended",
+    ),
     FaultKind("hip_pike", "deg bend at the hips", 15.0, 30.0),
     FaultKind("trunk_rotation", "deg shoulders against pelvis", 15.0, 30.0),
 ]
@@ -66,7 +72,7 @@ FAULTS: dict[str, list[FaultKind]] = {
     "clamshell": _CLAM_FAULTS,
     "side-leg-lift": _LIFT_FAULTS,
     "side-plank": _PLANK_FAULTS,
-    "side-plank-clamshell": _PLANK_FAULTS + _CLAM_FAULTS,
+    "side-plank-clamshell": _PLANK_FAULTS + [f for f in _CLAM_FAULTS if f.code != "hip_bend"],
     "side-plank-leg-lift": _PLANK_FAULTS + _LIFT_FAULTS,
 }
 HOLD_CODES = {f.code for f in _PLANK_FAULTS}
@@ -294,7 +300,8 @@ def perform(
     gap_m = 0.2 * shape.m(shape.shank)  # stacked ankle centres sit ~0.2 shanks apart (real clips)
     rest_add = _top_leg_rest_adduction(shape, base_leg, top, gap_m)
 
-    range_deg = {"clam": 50.0, "lift": 35.0}.get(rep_kind or "", 0.0)
+    # Clam: 50 deg of opening. Lift: 38 deg from the resting (adducted) leg, ~28 deg between the legs.
+    range_deg = {"clam": 50.0, "lift": 38.0}.get(rep_kind or "", 0.0)
     if "small_range" in size:
         small = np.isin(rep_of_frame, [r.index for r in reps if "small_range" in r.faults])
         target = np.where(small, size["small_range"], range_deg * rep_scale)
@@ -302,7 +309,7 @@ def perform(
         target = range_deg * rep_scale
     if "over_lift" in size:
         over = np.isin(rep_of_frame, [r.index for r in reps if "over_lift" in r.faults])
-        target = np.where(over, size["over_lift"], target)
+        target = np.where(over, size["over_lift"] + rest_add, target)  # over_lift: between the legs
     movement = progress * target
 
     forward = during("leg_forward") * size.get("leg_forward", 0.0)
@@ -314,20 +321,23 @@ def perform(
     bend = during("hip_sag") * size.get("hip_sag", 0.0) - during("hip_pike") * size.get("hip_pike", 0.0)
     twist = during("trunk_rotation") * size.get("trunk_rotation", 0.0)
 
+    # A clam on straight knees has no hinge at the feet: the leg swings up as a whole instead.
+    hinged = rep_kind == "clam" and knee >= 40.0
     top_leg = Leg(
         hip_flexion=hip_flex + forward,
-        hip_abduction=-rest_add + (movement if rep_kind == "lift" else 0.0) + bend / 2,
+        # A hike lifts the leg with the pelvis: the person reaches the usual height with less abduction.
+        hip_abduction=-rest_add + (0.0 if hinged else movement) + bend / 2 - hike,
         hip_internal_rotation=-toes_up + gap_rot,
         knee_flexion=knee + knee_bent,
-        clam_deg=movement if rep_kind == "clam" else 0.0,
+        clam_deg=movement if hinged else 0.0,
     )
-    bottom_leg = replace(base_leg, hip_abduction=-bend / 2)
+    bottom_leg = replace(base_leg, hip_abduction=-bend / 2 + hike)  # and the bottom leg stays down
     lying_arms = support is Support.LYING
     angles = JointAngles(
         pelvis_roll_back=roll,
         pelvis_hike=hike,
         trunk_rotation=twist,
-        trunk_side_bend=bend / 2,
+        trunk_side_bend=bend / 2 + hike,  # a hip hike tilts the pelvis under a trunk that stays put
         top_leg=top_leg,
         bottom_leg=bottom_leg,
         top_arm=Arm(shoulder_flexion=70.0, elbow_flexion=60.0)
