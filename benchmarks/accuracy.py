@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.kinematics import Side
 from formcheck.sim import FAULTS, Fault, View, simulate
 from formcheck.sim.evaluate import COMPARED, SequenceResult, evaluate
 
@@ -67,10 +68,8 @@ def run_cell(cell: Cell, seed: int) -> SequenceResult:
         magnitude = kind.severe if cell.size == "2x" else kind.limit + 0.1 * (kind.severe - kind.limit)
         faults = [Fault(cell.fault, magnitude)]
     view, yaw = VIEWS[cell.view]
-    top = "right" if seed % 2 else "left"
-    from formcheck.kinematics import Side
-
-    sim = simulate(cell.exercise, faults, view=view, yaw_deg=yaw, noise=cell.noise, top=Side(top), seed=seed)
+    top = Side.RIGHT if seed % 2 else Side.LEFT
+    sim = simulate(cell.exercise, faults, view=view, yaw_deg=yaw, noise=cell.noise, top=top, seed=seed)
     return evaluate(sim)
 
 
@@ -85,7 +84,8 @@ class Tally:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
         f1 = 2 * p * r / (p + r) if p + r else float("nan")
-        return f"P {p:4.2f}  R {r:4.2f}  F1 {f1:4.2f}  (tp {self.tp}, fp {self.fp}, fn {self.fn}, unseen {self.unseen})"
+        counts = f"tp {self.tp}, fp {self.fp}, fn {self.fn}, unseen {self.unseen}"
+        return f"P {p:4.2f}  R {r:4.2f}  F1 {f1:4.2f}  ({counts})"
 
 
 def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, size: str) -> None:
@@ -95,9 +95,11 @@ def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, 
     seqs = [r for rs in chosen.values() for r in rs]
     refused = sum(r.setup_refused and r.counted_reps + r.counted_holds == 0 for r in seqs)
     print(f"\n== {view}, noise {noise}, faults at {size} ==")
-    print(
-        f"sequences {len(seqs)}; counts exact {np.mean([r.count_exact for r in seqs]):.1%}; set-up refused {refused}"
-    )
+    exact = np.mean([r.count_exact for r in seqs])
+    print(f"sequences {len(seqs)}; counts exact {exact:.1%}; set-up refused {refused}")
+    wrong = sorted({f"{c.exercise}/{c.fault}" for c, rs in chosen.items() for r in rs if not r.count_exact})
+    if wrong:
+        print("  miscounted: " + ", ".join(wrong))
     tallies: dict[str, Tally] = defaultdict(Tally)
     correct_units = alarms = 0
     for cell, rs in chosen.items():
@@ -148,7 +150,7 @@ def main() -> None:
     print(f"{len(grid)} cells x {args.seeds} seeds = {len(grid) * args.seeds} simulated sets")
     for view in VIEWS:
         for noise in NOISE:
-            for size in SIZES:
+            for size in SIZES if not args.quick else ("2x",):
                 summarise(results, view, noise, size)
 
 

@@ -33,6 +33,9 @@ PLANE_HIDDEN, PLANE_VISIBLE = 0.5, 0.8
 # angle to the view axis) shows no usable angle; above the second it is fully in view. Simulated
 # bodies (benchmarks/accuracy.py) show 2-D knee errors of ~10 deg at a share of 0.8.
 FACING_HIDDEN, FACING_VISIBLE = 0.6, 0.9
+# Hip stacking is read with full confidence from a camera up to 20 deg above the body's front,
+# none from 35 deg up (real front clips measure a median 1-6 deg, p95 13-22 deg while moving).
+STACK_BLIND_ELEVATION_DEG = 35.0
 # MediaPipe places an occluded joint at the frame's edge a little outside it; that is not "out of frame".
 IN_FRAME_MARGIN = 0.05
 
@@ -158,6 +161,7 @@ def compute_metrics(
 
     values: dict[str, np.ndarray] = {}
     conf: dict[str, np.ndarray] = {}
+    missing = np.isnan(image[:, 0, 0])
 
     shoulder_mid = (P(top["SHOULDER"]) + P(bot["SHOULDER"])) / 2
     hip_mid = (P(top["HIP"]) + P(bot["HIP"])) / 2
@@ -253,6 +257,17 @@ def compute_metrics(
     anterior_w = np.cross(up_w, lateral_w)
     nose_dir = Wd(int(L.NOSE)) - hip_mid_w
     anterior_w = np.where((np.sum(anterior_w * nose_dir, axis=-1) < 0)[:, None], -anterior_w, anterior_w)
+    # How far above the body's front the camera looks down from (0 = level with it). Stacking
+    # of the hips is a front view's cue: seen from above, a roll back *raises* the stack
+    # (simulated at 54 deg), so the roll-back check trusts it only from a low camera.
+    values["camera_elevation_deg"] = np.degrees(np.arcsin(np.clip(anterior_w[:, 1], -1.0, 1.0)))
+    conf["camera_elevation_deg"] = DEPTH_CONFIDENCE * vis_trunk
+    # The camera stays put through a set, but the body's front turns as the pelvis rolls: judge the
+    # elevation over all the frames given (the whole recording offline).
+    set_elevation = np.nanmedian(np.abs(values["camera_elevation_deg"])) if np.any(~missing) else 0.0
+    conf["pelvis_stack_ratio"] = conf["pelvis_stack_ratio"] * float(
+        np.clip((STACK_BLIND_ELEVATION_DEG - set_elevation) / 15.0, 0.0, 1.0)
+    )
     leg_w = Wd(top["ANKLE"]) - Wd(top["HIP"])
     values["leg_forward_deg"] = np.degrees(
         np.arcsin(np.clip(np.sum(leg_w * anterior_w, axis=-1) / np.maximum(_norm(leg_w), 1e-9), -1, 1))
@@ -286,7 +301,6 @@ def compute_metrics(
     conf["body_in_frame_ratio"] = conf["body_visibility"] = np.ones(len(image))
 
     # Frames without a person: no value, no confidence.
-    missing = np.isnan(image[:, 0, 0])
     for k in values:
         conf[k] = np.where(missing | np.isnan(values[k]), 0.0, conf[k])
     return MetricSeries(values, conf)
@@ -309,6 +323,7 @@ METRIC_LABELS: dict[str, str] = {
     "leg_forward_deg": "leg in front of the body's plane",
     "toes_up_deg": "toes turned towards the ceiling",
     "trunk_rotation_deg": "shoulders rotated against the pelvis",
+    "camera_elevation_deg": "how far above the body's front the camera looks down from",
     "body_in_frame_ratio": "share of the key joints inside the frame",
     "body_visibility": "mean visibility of the key joints",
 }

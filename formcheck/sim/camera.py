@@ -39,7 +39,7 @@ class View(str, Enum):
     """Where the camera stands. Front views face the person's front across the mat."""
 
     FRONT = "front"  # at floor level (a laptop on the floor), 0.3 m up
-    FRONT_RAISED = "front-raised"  # on a shelf or tripod, 1.7 m up, tilted down at the body
+    FRONT_RAISED = "front-raised"  # on a shelf or tripod 1.7 m up, ~1 m in front, looking down ~55 deg
     FEET_END = "feet-end"  # beyond the feet, looking along the body, 0.6 m up
 
     @classmethod
@@ -84,9 +84,11 @@ class Camera:
         if view is View.FEET_END:
             along = -head_sign * (body_length_m / 2 + 1.2)
             offset = np.array([along, 0.6, 0.0])
+        elif view is View.FRONT_RAISED:
+            offset = np.array([0.0, 1.7, 1.3])
         else:
             distance = body_length_m / (0.7 * 2 * math.tan(math.radians(hfov / 2)))
-            offset = np.array([0.0, 1.7 if view is View.FRONT_RAISED else 0.3, distance])
+            offset = np.array([0.0, 0.3, distance])
         yaw = math.radians(yaw_deg)
         turn = np.array([[math.cos(yaw), 0, math.sin(yaw)], [0, 1, 0], [-math.sin(yaw), 0, math.cos(yaw)]])
         target = np.array([body_centre[0], 0.25, body_centre[2]])

@@ -358,6 +358,9 @@ def perform(
         "trunk_rotation_deg": twist,
         "hold_lift": lift,
     }
+    if not hinged and rep_kind == "clam":
+        for rep in reps:  # a straight-knee clam swings the whole leg up: the feet do come apart
+            rep.faults.setdefault("feet_apart", float("nan"))
     for rep in reps:
         at = int(np.argmin(np.abs(t_s - rep.peak_s)))
         rep.metrics = {
