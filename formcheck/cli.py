@@ -165,6 +165,92 @@ def extract(video: str, output: Path, model: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--exercise",
+    "-e",
+    required=True,
+    help="clamshell, side-leg-lift, side-plank, side-plank-clamshell or side-plank-leg-lift.",
+)
+@click.option(
+    "--fault",
+    "-f",
+    "faults",
+    multiple=True,
+    help="A shortcut to inject: CODE, CODE=SIZE or CODE=SIZE@REPS (e.g. pelvis_rollback=50@2,4). "
+    "Repeat for several. Default size: twice the checker's limit; default reps: every second one.",
+)
+@click.option("--view", default="front", show_default=True, help="front, front-raised or feet-end.")
+@click.option(
+    "--yaw", "yaw_deg", type=click.FloatRange(-30, 30), default=0.0, help="Camera off-axis, degrees."
+)
+@click.option(
+    "--noise",
+    type=click.Choice(["none", "low", "realistic", "high"]),
+    default="realistic",
+    show_default=True,
+    help="MediaPipe-like landmark errors (realistic = calibrated on the shared clips).",
+)
+@click.option("--side", "side_text", type=click.Choice(["left", "right"]), default="right", show_default=True)
+@click.option("--reps", type=click.IntRange(1, 50), default=5, show_default=True, help="Reps in the set.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Track file to write (.json or .json.gz); the ground truth goes in its meta.",
+)
+def simulate(
+    exercise: str,
+    faults: tuple[str, ...],
+    view: str,
+    yaw_deg: float,
+    noise: str,
+    side_text: str,
+    reps: int,
+    seed: int,
+    output: Path,
+) -> None:
+    """Write the landmark track of a simulated body doing an exercise, right or with shortcuts.
+
+    `formcheck analyze TRACK` then scores it like a video's track, so you can see what each
+    shortcut looks like to the checker.
+    """
+    from dataclasses import replace
+
+    from formcheck.pose import is_track_path, save_track
+    from formcheck.sim import FAULTS, Fault, Tempo, View
+    from formcheck.sim import simulate as run_simulation
+
+    exercise_id = ExerciseId.parse(exercise).value
+    if not is_track_path(output):
+        raise FormcheckError(f"{output}: a track file must end in .json or .json.gz.")
+    parsed = [Fault.parse(f) for f in faults]
+    _out_dir(output.parent if str(output.parent) else Path("."))
+    sim = run_simulation(
+        exercise_id,
+        parsed,
+        view=View.parse(view),
+        yaw_deg=yaw_deg,
+        noise=noise,
+        top=Side(side_text),
+        tempo=replace(Tempo(), reps=reps),
+        seed=seed,
+    )
+    save_track(sim.track, output)
+    click.echo(f"Wrote {output}: {len(sim.track)} frames of simulated {exercise_id}.")
+    for rep in sim.performance.reps:
+        shortcuts = ", ".join(f"{c} {v:g}" for c, v in rep.faults.items() if v == v) or "correct"
+        click.echo(f"  rep {rep.index}: peak at {rep.peak_s:.1f} s - {shortcuts}")
+    for hold in sim.performance.holds:
+        shortcuts = ", ".join(f"{c} {v:g}" for c, v in hold.faults.items()) or "correct"
+        click.echo(f"  hold {hold.index}: {hold.start_s:.1f}-{hold.end_s:.1f} s - {shortcuts}")
+    units = {k.code: k.unit for k in FAULTS[exercise_id]}
+    for f in parsed:
+        click.echo(f"  ({f.code} in {units[f.code]})")
+
+
+@cli.command()
 @click.option("--verbose", "-v", is_flag=True, help="Show every check's limit and its source.")
 def exercises(verbose: bool) -> None:
     """List the exercises, their checks, the sources of their limits and their glute activation."""

@@ -35,14 +35,16 @@ def _round(values: np.ndarray, digits: int) -> list[float]:
     return [round(float(v), digits) for v in values.ravel()]
 
 
-def track_to_dict(track: PoseTrack) -> dict:
+def track_to_dict(track: PoseTrack, digits: tuple[int, int, int] = (5, 4, 3)) -> dict:
+    """JSON-ready track; ``digits`` rounds image, world and visibility values."""
+    image_digits, world_digits, vis_digits = digits
     frames = []
     for i, t in enumerate(track.t_s):
         entry: dict = {"t": round(float(t), 4)}
         if not math.isnan(track.image[i, 0, 0]):
-            entry["image"] = _round(track.image[i], 5)
-            entry["world"] = _round(track.world[i], 4)
-            entry["visibility"] = _round(track.visibility[i], 3)
+            entry["image"] = _round(track.image[i], image_digits)
+            entry["world"] = _round(track.world[i], world_digits)
+            entry["visibility"] = _round(track.visibility[i], vis_digits)
         frames.append(entry)
     s = track.source
     return {
@@ -53,8 +55,9 @@ def track_to_dict(track: PoseTrack) -> dict:
     }
 
 
-def save_track(track: PoseTrack, path: str | Path) -> None:
-    data = json.dumps(track_to_dict(track), separators=(",", ":")).encode()
+def save_track(track: PoseTrack, path: str | Path, digits: tuple[int, int, int] = (5, 4, 3)) -> None:
+    """Write a track atomically; ``digits`` as in ``track_to_dict`` (4, 3, 2 keeps 0.1 px and 1 mm)."""
+    data = json.dumps(track_to_dict(track, digits), separators=(",", ":")).encode()
     if str(path).endswith(".gz"):
         data = gzip.compress(data, mtime=0)
     atomic_write_bytes(Path(path), data)

@@ -140,10 +140,10 @@ def body_landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarr
     A pelvis rolling back turns the body about the line from the bottom hip to the feet - the
     shortcut as it happens on a mat: the bottom leg stays where it lies and the feet stay together.
     """
-    still = _landmarks(shape, replace(angles, pelvis_roll_back=0.0), top)
+    n = frame_count(angles)
+    still = _landmarks(shape, replace(angles, pelvis_roll_back=np.zeros(n)), top)
     if not np.any(angles.pelvis_roll_back):
         return still
-    n = len(still)
     bottom_hip = still[:, _name(top.other, "HIP")]
     feet = (still[:, _name(top, "ANKLE")] + still[:, _name(top.other, "ANKLE")]) / 2
     axis = _unit(feet - bottom_hip)

@@ -1,0 +1,165 @@
+"""The simulator's geometry is exact, and a seeded slice of the accuracy benchmark meets its targets."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from test_cli import assert_one_line_error, formcheck
+
+from formcheck.cli import cli
+from formcheck.kinematics import Side, compute_metrics
+from formcheck.pose.landmarks import Landmark as L
+from formcheck.sim import (
+    FAULTS,
+    BodyShape,
+    Fault,
+    JointAngles,
+    Posture,
+    Support,
+    View,
+    pose_in_scene,
+    simulate,
+)
+from formcheck.sim.body import Leg
+from formcheck.sim.evaluate import evaluate
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
+
+
+def _dist(p, a, b):
+    return np.linalg.norm(p[:, L[a]] - p[:, L[b]], axis=-1)
+
+
+def test_segments_keep_their_length_and_a_clam_keeps_the_feet_together():
+    opening = np.linspace(0, 60, 7)
+    leg = Leg(hip_flexion=45, knee_flexion=80)
+    angles = JointAngles(top_leg=Leg(hip_flexion=45, knee_flexion=80, clam_deg=opening), bottom_leg=leg)
+    scene, _ = pose_in_scene(BodyShape(), angles, Posture(top=Side.RIGHT))
+    shape = BodyShape()
+    assert _dist(scene, "RIGHT_HIP", "RIGHT_KNEE") == pytest.approx(shape.m(shape.thigh))
+    assert _dist(scene, "RIGHT_KNEE", "RIGHT_ANKLE") == pytest.approx(shape.m(shape.shank))
+    # the knee rises as the clam opens while the feet stay where they were
+    assert np.all(np.diff(scene[:, L.RIGHT_KNEE, 1]) > 0)
+    assert np.ptp(scene[:, L.RIGHT_ANKLE], axis=0) == pytest.approx(np.zeros(3), abs=1e-9)
+
+
+def test_a_pelvis_roll_back_turns_the_top_hip_away_from_a_front_camera_by_that_angle():
+    angles = JointAngles(pelvis_roll_back=np.array([0.0, 30.0]))
+    scene, _ = pose_in_scene(BodyShape(), angles, Posture(top=Side.LEFT))
+    hips = scene[:, L.LEFT_HIP] - scene[:, L.RIGHT_HIP]
+    roll = np.degrees(np.arctan2(-hips[:, 2], hips[:, 1]))  # the scene's +Z faces the camera
+    assert roll == pytest.approx([0.0, 30.0], abs=0.5)
+
+
+@pytest.mark.parametrize("support", [Support.FOREARM_FEET, Support.FOREARM_KNEES, Support.HAND_FEET])
+def test_a_side_plank_rests_on_its_arm_with_the_upper_arm_vertical(support):
+    knee = 90.0 if support is Support.FOREARM_KNEES else 0.0
+    angles = JointAngles(top_leg=Leg(knee_flexion=knee), bottom_leg=Leg(knee_flexion=knee))
+    scene, incline = pose_in_scene(BodyShape(), angles, Posture(top=Side.RIGHT, support=support))
+    arm = scene[0, L.LEFT_SHOULDER] - scene[0, L.LEFT_ELBOW]
+    assert np.degrees(np.arctan2(np.hypot(arm[0], arm[2]), arm[1])) == pytest.approx(0.0, abs=0.5)
+    assert 10.0 < incline[0] < 30.0
+
+
+def test_a_noise_free_front_camera_measures_the_leg_lift_exactly():
+    sim = simulate("side-leg-lift", [], noise="none", seed=3)
+    t = sim.track
+    m = compute_metrics(t.image, t.world, t.visibility, t.source.width, t.source.height, Side.RIGHT)
+    measured = m.values["leg_abduction_deg"] - m.values["leg_abduction_deg"][0]
+    truth = sim.performance.frame_truth["movement_deg"]
+    assert np.max(np.abs(measured - truth)) < 1.5
+
+
+def _slice(exercise: str, codes: list[str], seeds=(1, 2)):
+    results = []
+    for seed in seeds:
+        results.append(
+            (None, evaluate(simulate(exercise, [], seed=seed, top=Side(("left", "right")[seed % 2]))))
+        )
+        for code in codes:
+            sim = simulate(exercise, [Fault(code)], seed=seed, top=Side(("left", "right")[seed % 2]))
+            results.append((code, evaluate(sim)))
+    return results
+
+
+SEEN_FROM_THE_FRONT = {
+    "clamshell": ["feet_apart", "pelvis_rollback", "too_fast"],
+    "side-leg-lift": [
+        "leg_forward",
+        "toes_up",
+        "hip_hike",
+        "pelvis_rollback",
+        "over_lift",
+        "small_range",
+        "too_fast",
+    ],
+    "side-plank": ["hip_sag", "hip_pike", "trunk_rotation"],
+}
+
+
+@pytest.mark.parametrize("exercise", list(SEEN_FROM_THE_FRONT))
+def test_benchmark_slice_front_view_realistic_noise_meets_the_targets(exercise):
+    results = _slice(exercise, SEEN_FROM_THE_FRONT[exercise])
+    assert all(r.count_exact for _, r in results)
+    tp, fp, fn = Counter(), Counter(), Counter()
+    correct = alarms = 0
+    for _, r in results:
+        for o in r.outcomes:
+            if not o.truth:
+                correct += 1
+                alarms += bool(o.found)
+            for code in o.truth:
+                (tp if code in o.found else fn)[code] += 1
+            for code in o.found - o.truth:
+                fp[code] += 1
+    for code in SEEN_FROM_THE_FRONT[exercise]:
+        assert tp[code] / (tp[code] + fn[code]) >= 0.9, code
+        assert tp[code] / (tp[code] + fp[code]) >= 0.9, code
+    assert alarms / correct <= 0.02
+
+
+def test_a_front_floor_camera_says_it_cannot_see_the_knee_bend_rather_than_guess():
+    r = evaluate(simulate("clamshell", [Fault("knee_bend")], seed=1))
+    knee_reps = [o for o in r.outcomes if "knee_bend" in o.truth]
+    assert knee_reps and all("knee_bend" not in o.found and "knee_bend" in o.unseen for o in knee_reps)
+
+
+def test_a_raised_camera_never_passes_straight_knees_silently_nor_guesses_a_roll_back():
+    bent = evaluate(simulate("clamshell", [Fault("knee_bend", 10.0)], view=View.FRONT_RAISED, seed=2))
+    assert all("knee_bend" in o.found | o.unseen for o in bent.outcomes)
+    rolled = evaluate(simulate("clamshell", [Fault("pelvis_rollback")], view=View.FRONT_RAISED, seed=2))
+    assert all("pelvis_rollback" in o.unseen for o in rolled.outcomes)
+    assert not any("pelvis_rollback" in o.found for o in rolled.outcomes)
+
+
+def test_simulate_writes_a_track_that_analyze_scores_with_its_truth(tmp_path):
+    runner = CliRunner()
+    track = tmp_path / "lift.track.json"
+    done = runner.invoke(
+        cli, ["simulate", "-e", "side-leg-lift", "-f", "toes_up=50@1,3", "--reps", "3", "-o", str(track)]
+    )
+    assert done.exit_code == 0, done.output
+    meta = json.loads(track.read_text())["meta"]
+    assert [sorted(r["faults"]) for r in meta["truth"]["reps"]] == [["toes_up"], [], ["toes_up"]]
+    out = tmp_path / "out"
+    done = runner.invoke(cli, ["analyze", str(track), "-e", "side-leg-lift", "--no-video", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    card = json.loads((out / "scorecard.json").read_text())
+    assert [sorted({f["code"] for f in r["faults"]}) for r in card["reps"]] == [["toes_up"], [], ["toes_up"]]
+
+
+def test_simulate_rejects_an_unknown_shortcut_in_one_line(tmp_path):
+    result = formcheck("simulate", "-e", "clamshell", "-f", "leg_forward", "-o", "x.json", cwd=tmp_path)
+    assert_one_line_error(result, "Valid shortcuts: knee_bend")
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_there_is_a_sample_track_for_every_exercise_and_shortcut():
+    for exercise, kinds in FAULTS.items():
+        for name in ["correct"] + [k.code for k in kinds]:
+            assert (SAMPLES / f"{exercise}_{name}.track.json").is_file(), (exercise, name)
