@@ -176,7 +176,7 @@ def extract(video: str, output: Path, model: str | None) -> None:
     "-f",
     "faults",
     multiple=True,
-    help="A shortcut to inject: CODE, CODE=SIZE or CODE=SIZE@REPS (e.g. pelvis_rollback=50@2,4). "
+    help="A shortcut to inject: CODE, CODE=SIZE, CODE@REPS or CODE=SIZE@REPS (e.g. pelvis_rollback=50@2,4). "
     "Repeat for several. Default size: twice the checker's limit; default reps: every second one.",
 )
 @click.option("--view", default="front", show_default=True, help="front, front-raised or feet-end.")
@@ -239,12 +239,14 @@ def simulate(
     )
     save_track(sim.track, output)
     click.echo(f"Wrote {output}: {len(sim.track)} frames of simulated {exercise_id}.")
+
+    def shortcuts(faults: dict[str, float | None]) -> str:
+        return ", ".join(c if v is None else f"{c} {v:g}" for c, v in faults.items()) or "correct"
+
     for rep in sim.performance.reps:
-        shortcuts = ", ".join(f"{c} {v:g}" for c, v in rep.faults.items() if v == v) or "correct"
-        click.echo(f"  rep {rep.index}: peak at {rep.peak_s:.1f} s - {shortcuts}")
+        click.echo(f"  rep {rep.index}: peak at {rep.peak_s:.1f} s - {shortcuts(rep.faults)}")
     for hold in sim.performance.holds:
-        shortcuts = ", ".join(f"{c} {v:g}" for c, v in hold.faults.items()) or "correct"
-        click.echo(f"  hold {hold.index}: {hold.start_s:.1f}-{hold.end_s:.1f} s - {shortcuts}")
+        click.echo(f"  hold {hold.index}: {hold.start_s:.1f}-{hold.end_s:.1f} s - {shortcuts(hold.faults)}")
     units = {k.code: k.unit for k in FAULTS[exercise_id]}
     for f in parsed:
         click.echo(f"  ({f.code} in {units[f.code]})")

@@ -8,6 +8,8 @@ measure (a ``camera_view`` warning naming the rule's metric).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from formcheck.exercises import Exercise, load_exercise
@@ -79,3 +81,42 @@ def evaluate(sim: Simulation, exercise: Exercise | None = None) -> SequenceResul
         found = {f["code"] for h in overlapping for f in h["faults"]}
         result.outcomes.append(Outcome(set(hold.faults), found, unseen_codes, bool(overlapping)))
     return result
+
+
+@dataclass
+class Tally:
+    """Rep-level (hold-level) counts for one fault code."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    unseen: int = 0  # true faults the checker said it cannot see from this camera
+
+
+@dataclass
+class Totals:
+    """Faults found and missed per code, and false alarms on correct reps and holds."""
+
+    codes: dict[str, Tally]
+    correct: int
+    alarms: int
+
+
+def tally(results: Iterable[SequenceResult]) -> Totals:
+    codes: dict[str, Tally] = defaultdict(Tally)
+    correct = alarms = 0
+    for r in results:
+        for o in r.outcomes:
+            if not o.truth and o.matched:
+                correct += 1
+                alarms += bool(o.found)
+            for code in o.truth:
+                if code in o.found:
+                    codes[code].tp += 1
+                elif code in o.unseen:
+                    codes[code].unseen += 1
+                else:
+                    codes[code].fn += 1
+            for code in o.found - o.truth:
+                codes[code].fp += 1
+    return Totals(dict(codes), correct, alarms)

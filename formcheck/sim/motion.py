@@ -35,27 +35,49 @@ class FaultKind:
     severe: float  # "twice the limit" (half of it for lower limits); see ``note`` where not possible
     setup: bool = False  # held for the whole set rather than ramped into chosen reps
     note: str = ""
+    valid: tuple[float, float] = (0.0, 90.0)  # sizes a body can do, in ``unit``
 
 
 _CLAM_FAULTS = [
-    FaultKind("knee_bend", "deg knee flexion", 30.0, 15.0, setup=True),
-    FaultKind("hip_bend", "deg hip flexion", 10.0, 0.0, setup=True, note="true hips straight (0 deg)"),
-    FaultKind("feet_apart", "shank lengths", 0.15, 0.30),
+    FaultKind("knee_bend", "deg knee flexion", 30.0, 15.0, setup=True, valid=(0.0, 150.0)),
+    FaultKind(
+        "hip_bend",
+        "deg hip flexion",
+        10.0,
+        0.0,
+        setup=True,
+        note="true hips straight (0 deg)",
+        valid=(0.0, 120.0),
+    ),
+    FaultKind("feet_apart", "shank lengths", 0.15, 0.30, valid=(0.0, 1.5)),
     FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 60.0, note="60 deg = 50% loss of stacking"),
     FaultKind(
-        "small_range", "deg opening", 20.0, 12.0, note="a 10 deg opening is below the 15 deg counting floor"
+        "small_range",
+        "deg opening",
+        31.0,
+        30.0,
+        note="the limit is 20 deg in the image, ~31 deg true from the front; the image opening shrinks fast "
+        "below that (26 deg true shows ~10 deg), so smaller clams are not counted as reps",
+        valid=(1.0, 90.0),
     ),
-    FaultKind("too_fast", "s up", 0.5, 0.25),
+    FaultKind("too_fast", "s up", 0.4, 0.25, valid=(0.05, 5.0)),
 ]
 _LIFT_FAULTS = [
     FaultKind("leg_forward", "deg hip flexion", 20.0, 40.0),
     FaultKind("knee_bent", "deg knee flexion", 20.0, 40.0),
     FaultKind("toes_up", "deg external rotation", 25.0, 50.0),
-    FaultKind("hip_hike", "deg pelvis tilt", 10.0, 20.0),
+    FaultKind("hip_hike", "deg pelvis tilt", 10.0, 20.0, valid=(0.0, 30.0)),
     FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 60.0, note="60 deg = 50% loss of stacking"),
     FaultKind("over_lift", "deg abduction", 45.0, 60.0, note="90 deg is beyond the hip's range; 60 used"),
-    FaultKind("small_range", "deg abduction", 15.0, 13.0, note="under 12 deg a lift is not counted as a rep"),
-    FaultKind("too_fast", "s up", 0.5, 0.25),
+    FaultKind(
+        "small_range",
+        "deg abduction",
+        15.0,
+        13.0,
+        note="under 12 deg a lift is not counted",
+        valid=(1.0, 90.0),
+    ),
+    FaultKind("too_fast", "s up", 0.4, 0.25, valid=(0.05, 5.0)),
 ]
 _PLANK_FAULTS = [
     FaultKind(
@@ -64,6 +86,7 @@ _PLANK_FAULTS = [
         15.0,
         20.0,
         note="a 30 deg sag puts the hips on the floor in a forearm side plank: the hold has ended",
+        valid=(0.0, 30.0),
     ),
     FaultKind("hip_pike", "deg bend at the hips", 15.0, 30.0),
     FaultKind("trunk_rotation", "deg shoulders against pelvis", 15.0, 30.0),
@@ -95,9 +118,9 @@ class Fault:
 
     @classmethod
     def parse(cls, text: str) -> Fault:
-        """``code``, ``code=magnitude`` or ``code=magnitude@1,3`` (the reps, from 1)."""
-        code, _, rest = text.partition("=")
-        magnitude, _, reps = rest.partition("@")
+        """``code``, ``code=magnitude``, ``code@1,3`` or ``code=magnitude@1,3`` (the reps, from 1)."""
+        head, _, reps = text.partition("@")
+        code, _, magnitude = head.partition("=")
         try:
             return cls(
                 code.strip(),
@@ -116,7 +139,9 @@ class RepTruth:
     start_s: float
     peak_s: float
     end_s: float
-    faults: dict[str, float] = field(default_factory=dict)
+    # The shortcuts in this rep and their sizes; None where one follows from another (a clam on
+    # straight knees lifts the feet apart) and its size is not set.
+    faults: dict[str, float | None] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
 
 
@@ -215,10 +240,15 @@ def perform(
         raise FormcheckError("Give each shortcut once.")
     size = {f.code: kinds[f.code].severe if f.magnitude is None else f.magnitude for f in faults}
     hold = exercise.startswith("side-plank")
-    rep_kind = {"clamshell": "clam", "side-leg-lift": "lift", "side-plank-clamshell": "clam"}.get(exercise)
-    if exercise == "side-plank-leg-lift":
-        rep_kind = "lift"
-    n_reps = 0 if exercise == "side-plank" else (tempo.reps if not hold else min(tempo.reps, 3))
+    rep_kind = {
+        "clamshell": "clam",
+        "side-leg-lift": "lift",
+        "side-plank-clamshell": "clam",
+        "side-plank-leg-lift": "lift",
+    }.get(exercise)
+    n_reps = 0 if exercise == "side-plank" else (min(tempo.reps, 3) if hold else tempo.reps)
+    for f in faults:
+        _check(f, kinds[f.code], size[f.code], n_reps)
 
     # --- The timeline: reps (with variability) and, for planks, one hold around them -----------
     def jitter(value: float) -> float:
@@ -228,9 +258,7 @@ def perform(
     rep_timing: list[tuple[float, float, float, float]] = []
     t = tempo.lead_in_s + (3.5 if hold else 0.0)
     for i in range(1, n_reps + 1):
-        affected = {
-            c for c, f in ((f.code, f) for f in faults) if c not in HOLD_CODES and _affects(f, kinds[c], i)
-        }
+        affected = {f.code for f in faults if f.code not in HOLD_CODES and _affects(f, kinds[f.code], i)}
         up = size["too_fast"] if "too_fast" in affected else jitter(tempo.up_s)
         down = size["too_fast"] if "too_fast" in affected else jitter(tempo.down_s)
         top_s = jitter(tempo.top_s)
@@ -265,6 +293,10 @@ def perform(
         rep_scale[active] = jitter(1.0)
         rep_of_frame[active] = rep.index
 
+    def in_reps_with(code: str) -> np.ndarray:
+        """Per frame: inside a rep that carries ``code``."""
+        return np.isin(rep_of_frame, [r.index for r in reps if code in r.faults])
+
     def during(code: str) -> np.ndarray:
         """Per-frame 0..1 amount of ``code`` (ramped with the reps it affects)."""
         if code not in size:
@@ -274,8 +306,7 @@ def perform(
         if code in HOLD_CODES:
             a, b = holds[0].fault_windows[code]
             return _ramp(t_s, a, 0.6, b - a - 1.2, 0.6)
-        chosen = [r.index for r in reps if code in r.faults]
-        return np.where(np.isin(rep_of_frame, chosen), progress, 0.0)
+        return np.where(in_reps_with(code), progress, 0.0)
 
     lift = np.ones(n)
     if hold:
@@ -291,25 +322,25 @@ def perform(
         "side-plank-leg-lift": Support.FOREARM_FEET,
     }[exercise]
     posture = Posture(top=top, support=support)
-    kneeling = rep_kind == "clam"
-    knee = size.get("knee_bend", 70.0) if "knee_bend" in size else (70.0 if kneeling else 0.0)
+    # Knees: 70 deg in a clam, 90 kneeling in a side plank (the bottom knee is the support there,
+    # so a knee_bend fault straightens the top knee only), straight otherwise.
+    kneeling_plank = support is Support.FOREARM_KNEES
+    bottom_knee = 90.0 if kneeling_plank else (70.0 if rep_kind == "clam" else 0.0)
+    knee = size.get("knee_bend", bottom_knee) if rep_kind == "clam" else bottom_knee
+    if not kneeling_plank:
+        bottom_knee = knee
     hip_flex = size.get("hip_bend", 45.0) if exercise == "clamshell" else 0.0
-    if support is Support.FOREARM_KNEES:
-        knee = 90.0
-    base_leg = Leg(hip_flexion=hip_flex, knee_flexion=knee)
+    base_leg = Leg(hip_flexion=hip_flex, knee_flexion=bottom_knee)
     gap_m = 0.2 * shape.m(shape.shank)  # stacked ankle centres sit ~0.2 shanks apart (real clips)
     rest_add = _top_leg_rest_adduction(shape, base_leg, top, gap_m)
 
     # Clam: 50 deg of opening. Lift: 38 deg from the resting (adducted) leg, ~28 deg between the legs.
     range_deg = {"clam": 50.0, "lift": 38.0}.get(rep_kind or "", 0.0)
+    target = range_deg * rep_scale
     if "small_range" in size:
-        small = np.isin(rep_of_frame, [r.index for r in reps if "small_range" in r.faults])
-        target = np.where(small, size["small_range"], range_deg * rep_scale)
-    else:
-        target = range_deg * rep_scale
-    if "over_lift" in size:
-        over = np.isin(rep_of_frame, [r.index for r in reps if "over_lift" in r.faults])
-        target = np.where(over, size["over_lift"] + rest_add, target)  # over_lift: between the legs
+        target = np.where(in_reps_with("small_range"), size["small_range"], target)
+    if "over_lift" in size:  # over_lift is the angle between the legs, not the movement from rest
+        target = np.where(in_reps_with("over_lift"), size["over_lift"] + rest_add, target)
     movement = progress * target
 
     forward = during("leg_forward") * size.get("leg_forward", 0.0)
@@ -360,7 +391,7 @@ def perform(
     }
     if not hinged and rep_kind == "clam":
         for rep in reps:  # a straight-knee clam swings the whole leg up: the feet do come apart
-            rep.faults.setdefault("feet_apart", float("nan"))
+            rep.faults.setdefault("feet_apart", None)
     for rep in reps:
         at = int(np.argmin(np.abs(t_s - rep.peak_s)))
         rep.metrics = {
@@ -372,6 +403,20 @@ def perform(
         if rep_kind == "clam":
             rep.metrics["hip_flexion_deg"] = hip_flex
     return Performance(t_s, angles, posture, lift, reps, holds, truth)
+
+
+def _check(fault: Fault, kind: FaultKind, size: float, n_reps: int) -> None:
+    """A size the body can do, in reps the set has."""
+    lo, hi = kind.valid
+    if not lo <= size <= hi:
+        raise FormcheckError(f"{fault.code}={size:g} is out of range: {lo:g}-{hi:g} {kind.unit}.")
+    if fault.reps is None:
+        return
+    if fault.code in HOLD_CODES:
+        raise FormcheckError(f"{fault.code} happens during the hold; it takes no reps (drop @...).")
+    outside = [r for r in fault.reps if not 1 <= r <= n_reps]
+    if outside:
+        raise FormcheckError(f"{fault.code}@{','.join(map(str, fault.reps))}: the set has reps 1-{n_reps}.")
 
 
 def _affects(fault: Fault, kind: FaultKind, rep: int) -> bool:
