@@ -25,7 +25,7 @@ import numpy as np
 
 from formcheck.kinematics import Side
 from formcheck.sim import FAULTS, Fault, View, simulate
-from formcheck.sim.evaluate import COMPARED, SequenceResult, evaluate
+from formcheck.sim.evaluate import COMPARED, SequenceResult, Tally, evaluate, tally
 
 VIEWS = {
     "front": (View.FRONT, 0.0),
@@ -73,23 +73,18 @@ def run_cell(cell: Cell, seed: int) -> SequenceResult:
     return evaluate(sim)
 
 
-@dataclass
-class Tally:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    unseen: int = 0
-
-    def row(self) -> str:
-        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
-        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
-        f1 = 2 * p * r / (p + r) if p + r else float("nan")
-        counts = f"tp {self.tp}, fp {self.fp}, fn {self.fn}, unseen {self.unseen}"
-        return f"P {p:4.2f}  R {r:4.2f}  F1 {f1:4.2f}  ({counts})"
+def row(t: Tally) -> str:
+    p = t.tp / (t.tp + t.fp) if t.tp + t.fp else float("nan")
+    r = t.tp / (t.tp + t.fn) if t.tp + t.fn else float("nan")
+    f1 = 2 * p * r / (p + r) if p + r else float("nan")
+    return f"P {p:4.2f}  R {r:4.2f}  F1 {f1:4.2f}  (tp {t.tp}, fp {t.fp}, fn {t.fn}, unseen {t.unseen})"
 
 
 def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, size: str) -> None:
-    chosen = {c: rs for c, rs in results.items() if c.view == view and c.noise == noise}
+    """One table: the correct sets and the sets with faults of one size, for one view and noise level."""
+    chosen = {
+        c: rs for c, rs in results.items() if c.view == view and c.noise == noise and c.size in ("-", size)
+    }
     if not chosen:
         return
     seqs = [r for rs in chosen.values() for r in rs]
@@ -100,31 +95,11 @@ def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, 
     wrong = sorted({f"{c.exercise}/{c.fault}" for c, rs in chosen.items() for r in rs if not r.count_exact})
     if wrong:
         print("  miscounted: " + ", ".join(wrong))
-    tallies: dict[str, Tally] = defaultdict(Tally)
-    correct_units = alarms = 0
-    for cell, rs in chosen.items():
-        if cell.size not in ("-", size):
-            continue
-        for r in rs:
-            for o in r.outcomes:
-                if not o.truth and o.matched:
-                    correct_units += 1
-                    alarms += bool(o.found)
-                for code in o.truth:
-                    if code in o.found:
-                        tallies[code].tp += 1
-                    elif code in o.unseen or not o.matched:
-                        tallies[code].unseen += code in o.unseen
-                        tallies[code].fn += code not in o.unseen
-                    else:
-                        tallies[code].fn += 1
-                for code in o.found - o.truth:
-                    tallies[code].fp += 1
-    print(
-        f"false alarms on correct reps/holds: {alarms}/{correct_units} = {alarms / max(correct_units, 1):.1%}"
-    )
-    for code in sorted(tallies):
-        print(f"  {code:16s} {tallies[code].row()}")
+    totals = tally(seqs)
+    rate = totals.alarms / max(totals.correct, 1)
+    print(f"false alarms on correct reps/holds: {totals.alarms}/{totals.correct} = {rate:.1%}")
+    for code in sorted(totals.codes):
+        print(f"  {code:16s} {row(totals.codes[code])}")
     errors: dict[str, list[float]] = defaultdict(list)
     for r in seqs:
         for k, v in r.angle_errors.items():
@@ -132,6 +107,15 @@ def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, 
     print(
         "  mean absolute error: " + ", ".join(f"{k} {np.mean(errors[k]):.1f}" for k in COMPARED if errors[k])
     )
+
+
+def notes() -> None:
+    """Where a fault's "2x" size is not twice its limit, or cannot be seen, and why."""
+    print("\nnotes on sizes:")
+    for exercise, kinds in FAULTS.items():
+        for k in kinds:
+            if k.note and not exercise.startswith("side-plank-"):
+                print(f"  {exercise} {k.code}: 2x = {k.severe:g} {k.unit} - {k.note}")
 
 
 def main() -> None:
@@ -152,6 +136,7 @@ def main() -> None:
         for noise in NOISE:
             for size in SIZES if not args.quick else ("2x",):
                 summarise(results, view, noise, size)
+    notes()
 
 
 if __name__ == "__main__":
