@@ -191,7 +191,7 @@ def compute_metrics(
     thigh_bot = P(bot["KNEE"]) - P(bot["HIP"])
     # The top side is up in the image for anyone lying across the frame; the hips' own left/right
     # labels are not used for this because MediaPipe swaps them in oblique shots.
-    towards_top = np.broadcast_to(np.array([0.0, -1.0]), thigh_top.shape)
+    towards_top = np.array([0.0, -1.0])
     values["thigh_opening_deg"] = signed_opening_deg(thigh_top, thigh_bot, towards_top)
     conf["thigh_opening_deg"] = np.minimum(V(top["HIP"], top["KNEE"]), np.maximum(V(bot["KNEE"]), 0.5))
     leg_top = P(top["ANKLE"]) - P(top["HIP"])

@@ -49,7 +49,7 @@ class RepCounter:
     _low_s: float | None = None
     _last_seen_s: float | None = None
     _armed: bool = False
-    _trace: list = field(default_factory=list)  # (t_s, value) of the current rep
+    _trace: list[tuple[float, float]] = field(default_factory=list)  # (t_s, value) of the current rep
 
     def reset(self) -> None:
         self.phase = RepPhase.REST

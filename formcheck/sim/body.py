@@ -103,7 +103,8 @@ def _rot(axis: np.ndarray, deg: Angle, n: int) -> Rotation:
     return Rotation.from_rotvec(rad[:, None] * np.asarray(axis, dtype=float))
 
 
-def _name(side: Side, part: str) -> int:
+def landmark_index(side: Side, part: str) -> int:
+    """The index of ``part`` (e.g. "KNEE", "MOUTH") on ``side``."""
     if part == "MOUTH":
         return int(L[f"MOUTH_{side.value.upper()}"])
     return int(L[f"{side.value.upper()}_{part}"])
@@ -144,20 +145,18 @@ def body_landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarr
     still = _landmarks(shape, replace(angles, pelvis_roll_back=np.zeros(n)), top)
     if not np.any(angles.pelvis_roll_back):
         return still
-    bottom_hip = still[:, _name(top.other, "HIP")]
-    feet = (still[:, _name(top, "ANKLE")] + still[:, _name(top.other, "ANKLE")]) / 2
+    bottom_hip = still[:, landmark_index(top.other, "HIP")]
+    feet = (still[:, landmark_index(top, "ANKLE")] + still[:, landmark_index(top.other, "ANKLE")]) / 2
     axis = _unit(feet - bottom_hip)
     rad = np.radians(np.broadcast_to(np.asarray(angles.pelvis_roll_back, dtype=float), (n,)))
     turn = Rotation.from_rotvec(axis * rad[:, None])
-    top_hip = _name(top, "HIP")
+    top_hip = landmark_index(top, "HIP")
     # Roll back moves the top hip backwards (-y); pick the turn's direction that does so.
     moved = turn.apply(still[:, top_hip] - bottom_hip)[:, 1] - (still[:, top_hip] - bottom_hip)[:, 1]
     turn = Rotation.from_rotvec(axis * (rad * np.where(moved <= 0, 1.0, -1.0))[:, None])
-    rolled = still.copy()
-    leg = {_name(top.other, p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")}
-    for i in range(NUM_LANDMARKS):
-        if i not in leg:
-            rolled[:, i] = bottom_hip + turn.apply(still[:, i] - bottom_hip)
+    leg = [landmark_index(top.other, p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
+    rolled = bottom_hip[:, None] + np.einsum("nij,nlj->nli", turn.as_matrix(), still - bottom_hip[:, None])
+    rolled[:, leg] = still[:, leg]
     return rolled
 
 
@@ -194,12 +193,16 @@ def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
         toe = heel + shank.apply(shape.m(shape.foot) * Y)
         if np.any(leg.clam_deg):
             knee, heel, toe = _clam(hip, knee, ankle, lat, leg.clam_deg, n, (knee, heel, toe))
-        out[:, _name(side, "HIP")], out[:, _name(side, "KNEE")], out[:, _name(side, "ANKLE")] = (
+        (
+            out[:, landmark_index(side, "HIP")],
+            out[:, landmark_index(side, "KNEE")],
+            out[:, landmark_index(side, "ANKLE")],
+        ) = (
             hip,
             knee,
             ankle,
         )
-        out[:, _name(side, "HEEL")], out[:, _name(side, "FOOT_INDEX")] = heel, toe
+        out[:, landmark_index(side, "HEEL")], out[:, landmark_index(side, "FOOT_INDEX")] = heel, toe
     for side, arm in ((top, angles.top_arm), (top.other, angles.bottom_arm)):
         lat = 1.0 if side is Side.RIGHT else -1.0
         shoulder = shoulder_mid + trunk.apply(lat * shape.m(shape.shoulder_width) / 2 * X)
@@ -210,17 +213,19 @@ def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
         elbow = shoulder + upper.apply(-shape.m(shape.upper_arm) * Z)
         wrist = elbow + fore.apply(-shape.m(shape.forearm) * Z)
         hand = shape.m(shape.hand)
-        out[:, _name(side, "SHOULDER")], out[:, _name(side, "ELBOW")] = shoulder, elbow
-        out[:, _name(side, "WRIST")] = wrist
-        out[:, _name(side, "INDEX")] = wrist + fore.apply(hand * np.array([0.0, 0.15, -1.0]))
-        out[:, _name(side, "PINKY")] = wrist + fore.apply(hand * np.array([lat * 0.35, 0.0, -0.85]))
-        out[:, _name(side, "THUMB")] = wrist + fore.apply(hand * np.array([-lat * 0.1, 0.45, -0.6]))
+        out[:, landmark_index(side, "SHOULDER")], out[:, landmark_index(side, "ELBOW")] = shoulder, elbow
+        out[:, landmark_index(side, "WRIST")] = wrist
+        out[:, landmark_index(side, "INDEX")] = wrist + fore.apply(hand * np.array([0.0, 0.15, -1.0]))
+        out[:, landmark_index(side, "PINKY")] = wrist + fore.apply(hand * np.array([lat * 0.35, 0.0, -0.85]))
+        out[:, landmark_index(side, "THUMB")] = wrist + fore.apply(hand * np.array([-lat * 0.1, 0.45, -0.6]))
     head = trunk * _rot(Y, s * np.asarray(angles.head_side_bend), n)
     out[:, L.NOSE] = shoulder_mid + head.apply(shape.m(1.0) * np.array([0.0, 0.055, shape.neck_to_nose]))
     for part, (x, y, z) in _FACE.items():
         for side in (Side.LEFT, Side.RIGHT):
             lat = 1.0 if side is Side.RIGHT else -1.0
-            out[:, _name(side, part)] = shoulder_mid + head.apply(shape.m(1.0) * np.array([lat * x, y, z]))
+            out[:, landmark_index(side, part)] = shoulder_mid + head.apply(
+                shape.m(1.0) * np.array([lat * x, y, z])
+            )
     return out
 
 
@@ -285,7 +290,7 @@ def _support_points(posture: Posture) -> tuple[int, int]:
     bottom = posture.top.other
     foot = "KNEE" if posture.support is Support.FOREARM_KNEES else "ANKLE"
     arm = "WRIST" if posture.support is Support.HAND_FEET else "ELBOW"
-    return _name(bottom, foot), _name(bottom, arm)
+    return landmark_index(bottom, foot), landmark_index(bottom, arm)
 
 
 def pose_in_scene(
@@ -301,7 +306,7 @@ def pose_in_scene(
     n = frame_count(angles)
     if posture.support is Support.LYING:
         scene = place(body_landmarks(shape, angles, posture.top), posture)
-        bottom_hip = _name(posture.top.other, "HIP")
+        bottom_hip = landmark_index(posture.top.other, "HIP")
         scene[..., 1] += (posture.hip_on_floor_m - scene[:, bottom_hip, 1])[:, None]
         return scene, np.zeros(n)
     foot, hand = _support_points(posture)

@@ -5,7 +5,7 @@ camera-aligned metres around the hips, as MediaPipe's are), lowers the visibilit
 body hides from the camera, and adds MediaPipe-like errors (``NoiseModel``).
 
 Noise calibration (``python benchmarks/jitter.py`` on the committed tracks of the shared clips):
-- still stretches: jitter sd 0.0001-0.0008 trunk lengths (MediaPipe smooths internally);
+- still stretches: jitter sd 0.0001 trunk lengths or less (MediaPipe smooths internally);
 - while moving, above 4 Hz (clamshell clip): sd 0.004 trunk lengths for well-seen joints and 0.009
   for poorly seen ones, world 2.9 mm across and 3.9 mm in depth, lag-1 autocorrelation 0.2;
 - visibility: median 0.99 for joints in view; 0.4-0.6 for hidden ankles, heels and wrists.
@@ -33,6 +33,7 @@ from formcheck.pose.landmarks import NUM_LANDMARKS
 from formcheck.pose.landmarks import Landmark as L
 
 UP = np.array([0.0, 1.0, 0.0])
+WEBCAM_HFOV_DEG = 65.0  # a typical laptop webcam's horizontal field of view
 
 
 class View(str, Enum):
@@ -58,7 +59,7 @@ class Camera:
 
     position: np.ndarray
     target: np.ndarray
-    hfov_deg: float = 65.0
+    hfov_deg: float = WEBCAM_HFOV_DEG
     width: int = 1280
     height: int = 720
     fps: float = 30.0
@@ -80,7 +81,7 @@ class Camera:
         The distance puts the body across ~70% of the frame's width (the framing the README asks of
         a user); the feet-end camera stands 1.2 m past the feet.
         """
-        hfov = 65.0
+        hfov = WEBCAM_HFOV_DEG
         if view is View.FEET_END:
             along = -head_sign * (body_length_m / 2 + 1.2)
             offset = np.array([along, 0.6, 0.0])

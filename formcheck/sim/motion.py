@@ -17,8 +17,16 @@ from scipy.optimize import brentq
 
 from formcheck.errors import FormcheckError
 from formcheck.kinematics import Side
-from formcheck.pose.landmarks import Landmark as L
-from formcheck.sim.body import Arm, BodyShape, JointAngles, Leg, Posture, Support, body_landmarks
+from formcheck.sim.body import (
+    Arm,
+    BodyShape,
+    JointAngles,
+    Leg,
+    Posture,
+    Support,
+    body_landmarks,
+    landmark_index,
+)
 
 # Judgment: a pelvis that rolls back turns the stack of the hips by the cosine of the roll, so the
 # checker's 25% loss of stacking (FORM_RULES.md) is a 41.4 deg roll and 50% loss is 60 deg.
@@ -204,15 +212,11 @@ def _top_leg_rest_adduction(shape: BodyShape, leg: Leg, top: Side, gap_m: float)
         pose = body_landmarks(
             shape, JointAngles(top_leg=replace(leg, hip_abduction=-adduction), bottom_leg=leg), top
         )
-        ankle_t, ankle_b = pose[0, _idx(top, "ANKLE")], pose[0, _idx(top.other, "ANKLE")]
+        ankle_t, ankle_b = pose[0, landmark_index(top, "ANKLE")], pose[0, landmark_index(top.other, "ANKLE")]
         s = 1.0 if top is Side.RIGHT else -1.0
         return (ankle_t[0] - ankle_b[0]) * s - gap_m
 
     return brentq(gap, -10.0, 40.0)
-
-
-def _idx(side: Side, part: str) -> int:
-    return int(L[f"{side.value.upper()}_{part}"])
 
 
 def _clam_gap_rotation_deg(gap_ratio: float, knee_flexion_deg: float) -> float:
