@@ -16,6 +16,7 @@ from pathlib import Path
 
 from formcheck.pose import save_track
 from formcheck.sim import FAULTS, Fault, Tempo, simulate
+from formcheck.sim.motion import HOLD_CODES
 
 HERE = Path(__file__).resolve().parent
 TEMPO = replace(Tempo(), reps=3, lead_in_s=2.0)
@@ -24,7 +25,9 @@ COMPACT = (4, 3, 2)  # 0.1 px at 1280 px, 1 mm, visibility to 0.01
 
 def main() -> None:
     for exercise, kinds in FAULTS.items():
-        variants = [("correct", [])] + [(k.code, [Fault(k.code, reps=(2,))]) for k in kinds]
+        variants = [("correct", [])] + [
+            (k.code, [Fault(k.code, reps=None if k.code in HOLD_CODES else (2,))]) for k in kinds
+        ]
         for name, faults in variants:
             sim = simulate(exercise, faults, tempo=TEMPO, fps=15.0, seed=0)
             sim.track.meta["truth"].pop("frames")  # per-frame truth: see `formcheck simulate`

@@ -63,9 +63,10 @@ _CLAM_FAULTS = [
         "small_range",
         "deg opening",
         31.0,
-        30.0,
+        27.0,
         note="the limit is 20 deg in the image, ~31 deg true from the front; the image opening shrinks fast "
-        "below that (26 deg true shows ~10 deg), so smaller clams are not counted as reps",
+        "below that, so a clam under ~24 deg true is often not counted at all and half the limit is not "
+        "reachable",
         valid=(1.0, 90.0),
     ),
     FaultKind("too_fast", "s up", 0.4, 0.25, valid=(0.05, 5.0)),
