@@ -394,8 +394,10 @@ def perform(
         "trunk_rotation_deg": twist,
         "hold_lift": lift,
     }
-    if not hinged and rep_kind == "clam":
-        for rep in reps:  # a straight-knee clam swings the whole leg up: the feet do come apart
+    if not hinged and rep_kind == "clam" and not kneeling_plank:
+        # Lying on straight knees the whole leg swings up and the feet come apart; kneeling, the
+        # straight top leg sits apart from the bottom foot from the start, so nothing changes.
+        for rep in reps:
             rep.faults.setdefault("feet_apart", None)
     for rep in reps:
         at = int(np.argmin(np.abs(t_s - rep.peak_s)))
