@@ -1,4 +1,4 @@
-"""The formcheck command: analyze, extract, exercises."""
+"""The formcheck command: analyze, live, extract, exercises, simulate."""
 
 from __future__ import annotations
 
@@ -135,6 +135,127 @@ def analyze(
     with click.progressbar(length=len(track), label="Drawing annotated video", file=sys.stderr) as bar:
         render_annotated(analysis, video_path, out_dir / "annotated.mp4", on_frame=lambda _i: bar.update(1))
     click.echo(f"Wrote {out_dir / 'annotated.mp4'}")
+
+
+@cli.command()
+@click.option("--camera", type=click.IntRange(0), default=None, help="Webcam index [default: 0].")
+@click.option(
+    "--source",
+    type=str,
+    default=None,
+    help="Play a video file as if it were the camera: paced at its own frame rate, frames dropped "
+    "when the checker is behind.",
+)
+@click.option(
+    "--exercise",
+    "-e",
+    "exercise_name",
+    required=True,
+    help=f"One of: {', '.join(e.value for e in ExerciseId)}.",
+)
+@click.option(
+    "--side",
+    type=click.Choice(["auto", "left", "right"]),
+    default="auto",
+    show_default=True,
+    help="The working side; auto also starts a new set when you switch sides.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder [default: formcheck_out/live-<date>-<time>].",
+)
+@click.option("--no-window", is_flag=True, help="Run without a window (Ctrl-C ends the session).")
+@click.option("--voice", is_flag=True, help="Speak the cues (needs an offline speech engine).")
+@click.option("--debug", is_flag=True, help="Show frame rate, dropped frames and latency on screen.")
+@click.option(
+    "--countdown",
+    "countdown_s",
+    type=click.FloatRange(0, 30),
+    default=None,
+    help="Seconds counted down before counting starts [default: 3 for a camera, 0 for --source, "
+    "since a recording cannot wait for it].",
+)
+@model_option
+def live(
+    camera: int | None,
+    source: str | None,
+    exercise_name: str,
+    side: str,
+    out: Path | None,
+    no_window: bool,
+    voice: bool,
+    debug: bool,
+    countdown_s: float | None,
+    model: str | None,
+) -> None:
+    """Check your form live on a webcam: skeleton, angles, rep counter, cues as you go.
+
+    The scorecard (scorecard.json, reps.csv) is saved after every rep or hold, and when the
+    session ends: q in the window, Ctrl-C, closing the window, or the camera stopping.
+    """
+    import time
+
+    from formcheck.live import LiveSession, NoDisplayError, NoWindow, Window, run_live
+    from formcheck.pipeline import LiveMeasurer
+    from formcheck.pose import make_estimator
+    from formcheck.readiness import COUNTDOWN_S
+    from formcheck.sources import CameraSource, VideoFileSource
+
+    exercise = load_exercise(ExerciseId.parse(exercise_name))
+    if camera is not None and source is not None:
+        raise FormcheckError("Use --camera N or --source VIDEO, not both.")
+    out_dir = _out_dir(out or Path("formcheck_out") / time.strftime("live-%Y%m%d-%H%M%S"))
+    if source is not None:
+        from formcheck.capture import paced
+
+        video = VideoFileSource(source)
+        frames, info, is_camera = paced(video), video.info, False
+    else:
+        cam = CameraSource(camera or 0)
+        frames, info, is_camera = cam, cam.info, True
+    if countdown_s is None:
+        countdown_s = COUNTDOWN_S if is_camera else 0.0
+    display = NoWindow()
+    if not no_window:
+        try:
+            display = Window(f"formcheck - {exercise.name}")
+        except NoDisplayError:
+            click.echo(
+                "No display to open a window on: running without one (Ctrl-C ends the session).", err=True
+            )
+    speaker = None
+    if voice:
+        from formcheck.feedback import make_speaker
+
+        speaker, note = make_speaker()
+        click.echo(note, err=True)
+    estimator = make_estimator(model)
+    session = LiveSession(
+        exercise,
+        LiveMeasurer(estimator, info.width, info.height),
+        info,
+        out_dir,
+        _side(side),
+        countdown_s,
+        speaker,
+        debug,
+        notify=lambda text: click.echo(text, err=True),
+    )
+    keys = "q quits, space pauses, r restarts the set" if display.draws else "Ctrl-C ends the session"
+    click.echo(f"{exercise.name}: watching {info.path} ({info.width}x{info.height}); {keys}.", err=True)
+    click.echo(f"The scorecard is saved to {out_dir} after every rep.", err=True)
+    try:
+        card = run_live(frames, session, display, is_camera)
+    finally:
+        estimator.close()
+        if speaker is not None:
+            speaker.close()
+    click.echo(card.table())
+    click.echo(f"\nSession ended: {session.ended.words}. Live: {session.stats.line(session.clock())}.")
+    click.echo(f"Wrote {out_dir / 'scorecard.json'} and {out_dir / 'reps.csv'}")
 
 
 @cli.command()

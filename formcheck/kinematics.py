@@ -140,9 +140,19 @@ class MetricSeries:
 
 
 def compute_metrics(
-    image: np.ndarray, world: np.ndarray, visibility: np.ndarray, width: int, height: int, side: Side
+    image: np.ndarray,
+    world: np.ndarray,
+    visibility: np.ndarray,
+    width: int,
+    height: int,
+    side: Side,
+    set_elevation_deg: float | None = None,
 ) -> MetricSeries:
-    """All metrics for frames (N, 33, 3) seen by a ``width`` x ``height`` camera, ``side`` on top."""
+    """All metrics for frames (N, 33, 3) seen by a ``width`` x ``height`` camera, ``side`` on top.
+
+    ``set_elevation_deg`` is the camera's elevation over the set; by default the median over the
+    frames given. Live mode passes its running estimate, since it computes one frame at a time.
+    """
     px = image[..., :2] * np.array([width, height], dtype=float)
     vis = np.nan_to_num(visibility)
     top, bot = {}, {}
@@ -263,10 +273,13 @@ def compute_metrics(
     values["camera_elevation_deg"] = np.degrees(np.arcsin(np.clip(anterior_w[:, 1], -1.0, 1.0)))
     conf["camera_elevation_deg"] = DEPTH_CONFIDENCE * vis_trunk
     # The camera stays put through a set, but the body's front turns as the pelvis rolls: judge the
-    # elevation over all the frames given (the whole recording offline).
-    set_elevation = np.nanmedian(np.abs(values["camera_elevation_deg"])) if np.any(~missing) else 0.0
+    # elevation over all the frames given (the whole recording offline), unless told.
+    if set_elevation_deg is None:
+        set_elevation_deg = (
+            float(np.nanmedian(np.abs(values["camera_elevation_deg"]))) if np.any(~missing) else 0.0
+        )
     conf["pelvis_stack_ratio"] = conf["pelvis_stack_ratio"] * float(
-        np.clip((STACK_BLIND_ELEVATION_DEG - set_elevation) / 15.0, 0.0, 1.0)
+        np.clip((STACK_BLIND_ELEVATION_DEG - abs(set_elevation_deg)) / 15.0, 0.0, 1.0)
     )
     leg_w = Wd(top["ANKLE"]) - Wd(top["HIP"])
     values["leg_forward_deg"] = np.degrees(

@@ -5,51 +5,45 @@ Kept apart from the data: it reads landmarks, metric values and a small display 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from formcheck.engine import Event, FaultRaised, HoldEnded, HoldStarted, RepCompleted, SetupWarning
+from formcheck.engine import Event, HoldEnded, HoldStarted, RepCompleted
+from formcheck.feedback import Cue, CueKind
 from formcheck.kinematics import Side
 from formcheck.pose import SKELETON, Landmark
 
 GREEN, RED, WHITE, BLACK, AMBER = (80, 200, 80), (40, 40, 230), (255, 255, 255), (0, 0, 0), (0, 190, 255)
-BANNER_S = 2.0  # how long a cue stays on screen
+GREY = (128, 128, 128)
+# The banner's colour says what kind of cue it is.
+CUE_COLORS = {
+    CueKind.FAULT: RED,
+    CueKind.SETUP: (0, 140, 220),
+    CueKind.PRAISE: (60, 140, 60),
+    CueKind.INFO: (90, 90, 90),
+}
 
 
 @dataclass
 class DisplayState:
-    """What the overlay shows, updated from the engine's events frame by frame."""
+    """What the overlay shows: counters updated from the engine's events, and the coach's cue."""
 
     reps: int = 0
     last_score: int | None = None
     hold_start_s: float | None = None
     holds: int = 0
-    banner: str = ""
-    banner_until_s: float = -1.0
-    banner_is_fault: bool = True
-    notes: list[str] = field(default_factory=list)
+    cue: Cue | None = None
 
     def apply(self, t_s: float, events: list[Event]) -> None:
         for e in events:
             if isinstance(e, RepCompleted):
                 self.reps, self.last_score = e.rep.index, e.rep.score
-                if not e.rep.faults:
-                    self._show(t_s, "Good rep!", fault=False)
             elif isinstance(e, HoldStarted):
                 self.hold_start_s = t_s
             elif isinstance(e, HoldEnded):
                 self.hold_start_s, self.holds, self.last_score = None, e.hold.index, e.hold.score
-            elif isinstance(e, FaultRaised):
-                self._show(t_s, e.cue, fault=True)
-            elif isinstance(e, SetupWarning):
-                self._show(t_s, e.warning.message.split(" - ")[0], fault=False)
-
-    def _show(self, t_s: float, text: str, fault: bool) -> None:
-        if self.banner_is_fault and self.banner_until_s > t_s and not fault:
-            return  # a fault cue is never hidden by a lesser message
-        self.banner, self.banner_until_s, self.banner_is_fault = text, t_s + BANNER_S, fault
 
 
 def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color, thickness: int = 1) -> None:
@@ -84,10 +78,10 @@ def draw_frame(
         for a, b in SKELETON:
             color = AMBER if a.name.startswith(working) and b.name.startswith(working) else WHITE
             if min(vis[a], vis[b]) < 0.3:
-                color = (128, 128, 128)
+                color = GREY
             cv2.line(img, tuple(pts[a]), tuple(pts[b]), color, thick, cv2.LINE_AA)
         for i in range(11, 33):
-            cv2.circle(img, tuple(pts[i]), thick + 1, GREEN if vis[i] >= 0.5 else (128, 128, 128), -1)
+            cv2.circle(img, tuple(pts[i]), thick + 1, GREEN if vis[i] >= 0.5 else GREY, -1)
         for metric, joint, label in JOINT_LABELS:
             idx = Landmark[f"{working}_{joint}"]
             if confidence.get(metric, 0) >= 0.5:
@@ -112,8 +106,41 @@ def draw_frame(
     if state.last_score is not None:
         header += f"   last score {state.last_score}"
     _text(img, header, (8, int(bar * 0.72)), 0.6 * scale, WHITE)
-    if t_s <= state.banner_until_s and state.banner:
-        color = RED if state.banner_is_fault else (60, 140, 60)
-        cv2.rectangle(img, (0, h - bar - 6), (w, h), color, -1)
-        _text(img, state.banner, (8, h - int(bar * 0.3)), 0.7 * scale, WHITE, thick)
+    if state.cue is not None:
+        cv2.rectangle(img, (0, h - bar - 6), (w, h), CUE_COLORS[state.cue.kind], -1)
+        _text(img, state.cue.text, (8, h - int(bar * 0.3)), 0.7 * scale, WHITE, thick)
+    return img
+
+
+KEYS_HELP = "q quit   space pause   r restart set"
+
+
+@dataclass
+class LivePanel:
+    """The live window's extra lines: what is happening now, the countdown, the keys, debug figures."""
+
+    status: str
+    status_color: tuple[int, int, int] = WHITE
+    countdown: int | None = None
+    keys: str = KEYS_HELP
+    debug: tuple[str, ...] = ()
+
+
+def draw_live_panel(img: np.ndarray, panel: LivePanel) -> np.ndarray:
+    """Draw the live status under the header bar, a big countdown, the keys and any debug lines."""
+    h, w = img.shape[:2]
+    scale = max(0.45, min(w, h) / 720)
+    bar = int(34 * scale)
+    cv2.rectangle(img, (0, bar), (w, 2 * bar), (40, 40, 40), -1)
+    _text(img, panel.status, (8, bar + int(bar * 0.72)), 0.6 * scale, panel.status_color)
+    if panel.countdown is not None:
+        text = str(panel.countdown)
+        size = 4.0 * scale
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, size, 8)
+        _text(img, text, ((w - tw) // 2, (h + th) // 2), size, AMBER, 6)
+    if panel.keys:
+        (tw, _), _ = cv2.getTextSize(panel.keys, cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, 1)
+        _text(img, panel.keys, (w - tw - 8, h - bar - 14), 0.45 * scale, WHITE)
+    for i, line in enumerate(panel.debug):
+        _text(img, line, (8, 2 * bar + int(22 * scale) * (i + 1)), 0.45 * scale, AMBER)
     return img

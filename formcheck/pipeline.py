@@ -1,11 +1,13 @@
-"""The offline pipeline: frames -> landmarks (a track) -> smoothed -> metrics -> engine events.
+"""The pipelines: frames -> landmarks -> smoothed -> metrics -> engine events.
 
-Inference (``extract_track``) is separate from scoring (``analyze_track``), so a saved track is
-re-scored without running MediaPipe again.
+Offline, inference (``extract_track``) is separate from scoring (``analyze_track``), so a saved
+track is re-scored without running MediaPipe again. Live (``LiveMeasurer``), each frame goes
+through the same metrics one at a time, with causal smoothing.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -14,7 +16,7 @@ import numpy as np
 from formcheck.engine import Event, ExerciseEngine, FrameMetrics
 from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise
-from formcheck.filters import make_smoother, scene_cuts
+from formcheck.filters import CUT_SPEED_PER_S, MAX_GAP_S, landmark_jump, make_smoother, scene_cuts
 from formcheck.kinematics import MetricSeries, Side, compute_metrics, detect_side
 from formcheck.pose import PoseEstimator, PoseFrame, PoseTrack, SourceInfo
 
@@ -79,3 +81,71 @@ def analyze_track(track: PoseTrack, exercise: Exercise, side: Side | None = None
     events = [engine.update(m) for m in frame_metrics(series, smoothed.t_s, smoothed.has_pose, cuts)]
     events[-1].extend(engine.finish())
     return Analysis(exercise, chosen, track, smoothed, series, events, engine)
+
+
+# The camera's elevation is judged over this much of the recent past in live mode.
+ELEVATION_WINDOW_S = 10.0
+
+
+@dataclass
+class LiveFrame:
+    """One live frame measured: raw and smoothed landmarks, and what the engine sees."""
+
+    pose: PoseFrame
+    image: np.ndarray | None  # smoothed (33, 3), None without a person
+    world: np.ndarray | None
+    visibility: np.ndarray | None
+    metrics: FrameMetrics
+
+
+class LiveMeasurer:
+    """The live pipeline up to the engine, one frame at a time: pose, causal One-Euro smoothing,
+    causal cut detection and the same ``compute_metrics`` as offline (with N = 1).
+
+    Offline, the camera's elevation is the median over the recording; here it is a running median
+    over the last ELEVATION_WINDOW_S.
+    """
+
+    def __init__(self, estimator: PoseEstimator, width: int, height: int):
+        self.estimator = estimator
+        self.width, self.height = width, height
+        self.smoother = make_smoother("live")
+        self._last_pose: PoseFrame | None = None
+        self._elevations: deque[tuple[float, float]] = deque()
+
+    def reset(self) -> None:
+        """Forget the past (after a pause): nothing is smoothed across the gap."""
+        self.smoother.reset()
+        self._last_pose = None
+
+    def _note_elevation(self, t_s: float, elevation_deg: float) -> None:
+        if not np.isnan(elevation_deg):
+            self._elevations.append((t_s, abs(elevation_deg)))
+        while self._elevations and t_s - self._elevations[0][0] > ELEVATION_WINDOW_S:
+            self._elevations.popleft()
+
+    def _elevation(self) -> float | None:
+        return float(np.median([e for _, e in self._elevations])) if self._elevations else None
+
+    def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
+        pose = self.estimator.process(frame_bgr, index, t_s)
+        last, cut = self._last_pose, False
+        if not pose.has_pose:
+            if last is not None and t_s - last.t_s > MAX_GAP_S:
+                self.reset()
+            return LiveFrame(pose, None, None, None, FrameMetrics(t_s, {}, {}, False))
+        if last is not None:
+            dt = max(t_s - last.t_s, 1e-3)
+            cut = bool(landmark_jump(last.image, pose.image) > CUT_SPEED_PER_S * dt)
+            if cut or t_s - last.t_s > MAX_GAP_S:
+                self.smoother.reset()
+        self._last_pose = pose
+        image, world = self.smoother(pose.image, pose.world, t_s)
+        series = compute_metrics(
+            image[None], world[None], pose.visibility[None], self.width, self.height, side, self._elevation()
+        )
+        values, confidence = series.frame(0)
+        self._note_elevation(t_s, values["camera_elevation_deg"])
+        return LiveFrame(
+            pose, image, world, pose.visibility, FrameMetrics(t_s, values, confidence, True, cut)
+        )

@@ -27,14 +27,44 @@ def _fault_dict(f: Fault, in_hold: bool) -> dict:
 
 
 @dataclass
-class Scorecard:
-    exercise: str
+class ExerciseSet:
+    """The reps or holds done on one side in one go. A recording is one set; a live session adds a
+    set each time the person switches sides."""
+
+    index: int
     side: str
-    source: SourceInfo
-    frames_with_pose: int
     reps: list[RepRecord] = field(default_factory=list)
     holds: list[HoldRecord] = field(default_factory=list)
+    start_s: float | None = None
+    end_s: float | None = None
+
+    @property
+    def mean_score(self) -> float | None:
+        return _mean_score(self.reps, self.holds)
+
+
+def _mean_score(reps: list[RepRecord], holds: list[HoldRecord]) -> float | None:
+    scores = [r.score for r in reps] + [h.score for h in holds]
+    return round(sum(scores) / len(scores), 1) if scores else None
+
+
+@dataclass
+class Scorecard:
+    exercise: str
+    side: str  # the first set's working side
+    source: SourceInfo
+    frames_with_pose: int
+    sets: list[ExerciseSet] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
+    live: dict | None = None  # a live session's own figures (frames dropped, latency, how it ended)
+
+    @property
+    def reps(self) -> list[RepRecord]:
+        return [r for s in self.sets for r in s.reps]
+
+    @property
+    def holds(self) -> list[HoldRecord]:
+        return [h for s in self.sets for h in s.holds]
 
     @property
     def fault_counts(self) -> dict[str, int]:
@@ -45,12 +75,11 @@ class Scorecard:
 
     @property
     def mean_score(self) -> float | None:
-        scores = [r.score for r in self.reps] + [h.score for h in self.holds]
-        return round(sum(scores) / len(scores), 1) if scores else None
+        return _mean_score(self.reps, self.holds)
 
     def to_dict(self) -> dict:
         s = self.source
-        return {
+        card = {
             "schema": SCHEMA,
             "exercise": self.exercise,
             "side": self.side,
@@ -75,8 +104,10 @@ class Scorecard:
                     "score": r.score,
                     "metrics": r.metrics,
                     "faults": [_fault_dict(f, False) for f in r.faults],
+                    "set": x.index,
                 }
-                for r in self.reps
+                for x in self.sets
+                for r in x.reps
             ],
             "holds": [
                 {
@@ -87,17 +118,34 @@ class Scorecard:
                     "good_form_s": h.good_form_s,
                     "score": h.score,
                     "faults": [_fault_dict(f, True) for f in h.faults],
+                    "set": x.index,
                 }
-                for h in self.holds
+                for x in self.sets
+                for h in x.holds
             ],
             "warnings": [asdict(w) | {"at_s": round(w.at_s, 2)} for w in self.warnings],
+            "sets": [
+                {
+                    "index": x.index,
+                    "side": x.side,
+                    "start_s": None if x.start_s is None else round(x.start_s, 2),
+                    "end_s": None if x.end_s is None else round(x.end_s, 2),
+                    "reps": len(x.reps),
+                    "holds": len(x.holds),
+                    "mean_score": x.mean_score,
+                }
+                for x in self.sets
+            ],
         }
+        if self.live is not None:
+            card["live"] = self.live
+        return card
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def to_csv(self) -> str:
-        """One row per rep and per hold, the rep metrics as columns."""
+        """One row per rep and per hold, the rep metrics as columns, then the set and its side."""
         metric_names = list(dict.fromkeys(k for r in self.reps for k in r.metrics))
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -113,9 +161,17 @@ class Scorecard:
                 "score",
                 *metric_names,
                 "faults",
+                "set",
+                "side",
             ]
         )
-        for r in self.reps:
+        for x in self.sets:
+            self._csv_rows(writer, x, metric_names)
+        return out.getvalue()
+
+    @staticmethod
+    def _csv_rows(writer, x: ExerciseSet, metric_names: list[str]) -> None:
+        for r in x.reps:
             writer.writerow(
                 [
                     "rep",
@@ -128,9 +184,11 @@ class Scorecard:
                     r.score,
                     *("" if r.metrics.get(k) is None else r.metrics[k] for k in metric_names),
                     ";".join(f.code for f in r.faults),
+                    x.index,
+                    x.side,
                 ]
             )
-        for h in self.holds:
+        for h in x.holds:
             writer.writerow(
                 [
                     "hold",
@@ -143,9 +201,10 @@ class Scorecard:
                     h.score,
                     *([""] * len(metric_names)),
                     ";".join(f.code for f in h.faults),
+                    x.index,
+                    x.side,
                 ]
             )
-        return out.getvalue()
 
     def write(self, out_dir: Path) -> tuple[Path, Path]:
         """Write scorecard.json and reps.csv atomically."""
@@ -160,40 +219,54 @@ class Scorecard:
             f"{self.exercise} - working side: {self.side} - {len(self.reps)} reps, {len(self.holds)} holds"
             + (f", mean score {self.mean_score:g}" if self.mean_score is not None else "")
         ]
-        if self.reps:
-            lines.append(f"{'rep':>3}  {'time':>12}  {'range':>6}  {'knee bend':>9}  {'score':>5}  shortcuts")
-            for r in self.reps:
-                knee = r.metrics.get("knee_flexion_deg")
+        for x in self.sets:
+            if len(self.sets) > 1:
+                score = f", mean score {x.mean_score:g}" if x.mean_score is not None else ""
                 lines.append(
-                    f"{r.index:>3}  {r.start_s:5.1f}-{r.end_s:5.1f}s  {r.metrics['range_deg']:5.0f}°  "
-                    f"{'  -  ' if knee is None else f'{knee:5.0f}°':>9}  {r.score:>5}  "
-                    f"{', '.join(f.code for f in r.faults) or 'none'}"
+                    f"set {x.index} ({x.side} side): {len(x.reps)} reps, {len(x.holds)} holds{score}"
                 )
-        if self.holds:
-            lines.append(
-                f"{'hold':>4}  {'time':>12}  {'length':>7}  {'good form':>9}  {'score':>5}  shortcuts"
-            )
-            for h in self.holds:
-                codes = ", ".join(sorted({f.code for f in h.faults})) or "none"
-                lines.append(
-                    f"{h.index:>4}  {h.start_s:5.1f}-{h.end_s:5.1f}s  {h.duration_s:6.1f}s  "
-                    f"{h.good_form_s:8.1f}s  {h.score:>5}  {codes}"
-                )
+            lines.extend(_set_table(x))
         for w in self.warnings:
             lines.append(f"! {w.at_s:5.1f}s {w.code}: {w.message}")
         return "\n".join(lines)
+
+
+def _set_table(x: ExerciseSet) -> list[str]:
+    lines = []
+    if x.reps:
+        lines.append(f"{'rep':>3}  {'time':>12}  {'range':>6}  {'knee bend':>9}  {'score':>5}  shortcuts")
+        for r in x.reps:
+            knee = r.metrics.get("knee_flexion_deg")
+            lines.append(
+                f"{r.index:>3}  {r.start_s:5.1f}-{r.end_s:5.1f}s  {r.metrics['range_deg']:5.0f}°  "
+                f"{'  -  ' if knee is None else f'{knee:5.0f}°':>9}  {r.score:>5}  "
+                f"{', '.join(f.code for f in r.faults) or 'none'}"
+            )
+    if x.holds:
+        lines.append(f"{'hold':>4}  {'time':>12}  {'length':>7}  {'good form':>9}  {'score':>5}  shortcuts")
+        for h in x.holds:
+            codes = ", ".join(sorted({f.code for f in h.faults})) or "none"
+            lines.append(
+                f"{h.index:>4}  {h.start_s:5.1f}-{h.end_s:5.1f}s  {h.duration_s:6.1f}s  "
+                f"{h.good_form_s:8.1f}s  {h.score:>5}  {codes}"
+            )
+    return lines
 
 
 def scorecard_from_analysis(analysis) -> Scorecard:
     track = analysis.track
     info = track.source
     source = SourceInfo(info.path, info.fps, info.width, info.height, len(track))
+    engine = analysis.engine
+    t = track.t_s
+    one_set = ExerciseSet(
+        1, analysis.side.value, list(engine.reps), list(engine.holds), float(t[0]), float(t[-1])
+    )
     return Scorecard(
         analysis.exercise.id,
         analysis.side.value,
         source,
         int(track.has_pose.sum()),
-        list(analysis.engine.reps),
-        list(analysis.engine.holds),
-        list(analysis.engine.warnings),
+        [one_set],
+        list(engine.warnings),
     )

@@ -88,17 +88,38 @@ class ImageFolderSource:
             yield index, index / self.info.fps, frame
 
 
+def _camera_works(index: int) -> bool:
+    with quiet_native_stderr():  # OpenCV's backends complain on stderr about missing devices
+        cap = cv2.VideoCapture(index)
+        ok = cap.isOpened() and cap.read()[0]
+        cap.release()
+    return bool(ok)
+
+
+def working_cameras(indices: Iterable[int] = range(5)) -> list[int]:
+    """The camera indices that open and deliver a frame."""
+    return [i for i in indices if _camera_works(i)]
+
+
 class CameraSource:
     """A webcam by index; times are the capture clock, starting at 0."""
 
     def __init__(self, index: int = 0):
         self.index = index
-        self._cap = cv2.VideoCapture(index)
-        ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
+        with quiet_native_stderr():
+            self._cap = cv2.VideoCapture(index)
+            ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
         if not ok or first is None:
             self._cap.release()
+            others = working_cameras(i for i in range(5) if i != index)
+            found = (
+                f"cameras that work: {', '.join(map(str, others))}"
+                if others
+                else "no other camera found at 0-4"
+            )
             raise FormcheckError(
-                f"Camera {index} cannot be opened; pick another with --camera N (0, 1, ...)."
+                f"Camera {index} cannot be opened ({found}); pick one with --camera N, "
+                "or play a recording with --source VIDEO."
             )
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self._first = first

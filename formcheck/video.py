@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 
 from formcheck.errors import FormcheckError
+from formcheck.feedback import Coach
 from formcheck.overlay import DisplayState, draw_frame
 from formcheck.pipeline import Analysis
 from formcheck.sources import VideoFileSource, prefetched
@@ -31,6 +32,7 @@ def render_annotated(
     signal = analysis.exercise.reps.signal if analysis.exercise.reps else analysis.exercise.hold.signal
     title = f"{analysis.exercise.name} ({analysis.side.value})"
     state = DisplayState()
+    coach = Coach()
     n = len(smoothed)
     try:
         for index, t_s, frame in prefetched(source):
@@ -38,6 +40,7 @@ def render_annotated(
                 break
             values, confidence = metrics.frame(index)
             state.apply(t_s, analysis.events[index])
+            state.cue = coach.apply(t_s, analysis.exercise, analysis.events[index])
             has_pose = bool(smoothed.has_pose[index])
             draw_frame(
                 frame,

@@ -74,11 +74,24 @@ def test_other_exercises_count_nothing_and_say_the_pose_does_not_match(labels, c
 def test_scorecard_follows_the_design_schema():
     card = scorecard_from_analysis(analyse("clamshell_front.mp4", "clamshell")).to_dict()
     assert card["schema"] == "formcheck.scorecard/1"
-    assert list(card) == ["schema", "exercise", "side", "source", "summary", "reps", "holds", "warnings"]
+    # DESIGN.md's keys in its order; additions (never renames) come after them
+    design = ["schema", "exercise", "side", "source", "summary", "reps", "holds", "warnings"]
+    assert list(card) == [*design, "sets"]
     assert set(card["source"]) == {"path", "fps", "frames", "frames_with_pose"}
     assert set(card["summary"]) == {"reps", "holds", "mean_score", "faults"}
     rep = card["reps"][0]
-    assert list(rep) == ["index", "start_s", "peak_s", "end_s", "score", "metrics", "faults"]
+    assert list(rep) == ["index", "start_s", "peak_s", "end_s", "score", "metrics", "faults", "set"]
+    assert card["sets"] == [
+        {
+            "index": 1,
+            "side": "right",
+            "start_s": 0.0,
+            "end_s": 16.1,
+            "reps": 6,
+            "holds": 0,
+            "mean_score": 100.0,
+        }
+    ]
     assert {"range_deg", "knee_flexion_deg", "up_s", "down_s"} <= set(rep["metrics"])
     assert card["source"]["frames"] == 484 and card["source"]["frames_with_pose"] == 484
 

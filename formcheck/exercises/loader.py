@@ -142,6 +142,8 @@ class Exercise:
     reps: RepSpec | None = None
     hold: HoldSpec | None = None
     rules: tuple[Rule, ...] = field(default_factory=tuple)
+    good_rep: str = "Good rep"  # said after a rep with no shortcut
+    good_hold: str = "Good hold"  # said after a hold in good form
 
     @property
     def fault_codes(self) -> tuple[str, ...]:
@@ -213,6 +215,18 @@ def parse_rule(d: dict, where: str) -> Rule:
     )
 
 
+def _feedback(d: dict, where: str) -> dict[str, str]:
+    """The optional [feedback] words: good_rep and good_hold."""
+    words = d.get("feedback", {})
+    unknown = set(words) - {"good_rep", "good_hold"}
+    if unknown:
+        raise FormcheckError(f"{where} [feedback]: unknown keys {sorted(unknown)}; use good_rep, good_hold.")
+    for key, text in words.items():
+        if not isinstance(text, str) or not text.strip():
+            raise FormcheckError(f"{where} [feedback]: '{key}' must be a non-empty text.")
+    return words
+
+
 def _parse(exercise_id: str, d: dict) -> Exercise:
     where = f"{exercise_id}.toml"
     setup = d.get("setup", {})
@@ -262,6 +276,7 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
         reps=reps,
         hold=hold,
         rules=rules,
+        **_feedback(d, where),
     )
 
 
@@ -289,6 +304,8 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             reps=reps_ex.reps,
             hold=hold_ex.hold,
             rules=hold_ex.rules + tuple(r for r in reps_ex.rules if r.code not in omit),
+            **{"good_rep": reps_ex.good_rep, "good_hold": hold_ex.good_hold}
+            | _feedback(d, f"{exercise_id}.toml"),
         )
     return _parse(exercise_id, d)
 

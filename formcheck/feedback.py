@@ -1,0 +1,251 @@
+"""Cues for the person exercising: one at a time, the most important first, never nagging.
+
+The ``Coach`` turns engine events (and live set-up guidance) into ``Cue``s and chooses the one
+to show and say. Words come from the exercise definitions (each rule's ``cue``, the exercise's
+``good_rep`` / ``good_hold``). A ``Speaker`` says cues aloud in its own thread, so speech never
+holds up the camera.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+
+from formcheck.engine import Event, FaultRaised, HoldEnded, HoldStarted, RepCompleted, SetupWarning
+from formcheck.exercises import Exercise
+
+# How long a cue stays on screen, how long the same cue stays quiet after it was given, and how
+# long a cue may wait behind a more important one before it is about a moment that has passed.
+SHOW_S = 2.5
+COOLDOWN_S = 6.0
+MAX_WAIT_S = 1.5
+# A hold this good (score) earns praise at its end.
+GOOD_HOLD_SCORE = 80
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+class CueKind(IntEnum):
+    """What a cue is about; a higher kind wins when two compete."""
+
+    INFO = 0  # rep counts, "hold it"
+    PRAISE = 1  # a good rep or hold
+    SETUP = 2  # what to fix about the camera or the position
+    FAULT = 3  # a shortcut, the moment it happens
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    kind: CueKind
+    rank: int = 0  # order within a kind: higher first
+    key: str = ""  # what counts as "the same cue" for the cooldown; the text by default
+
+    @property
+    def priority(self) -> tuple[int, int]:
+        return int(self.kind), self.rank
+
+    @property
+    def cooldown_key(self) -> str:
+        return self.key or self.text
+
+
+def cues_from_events(exercise: Exercise, events: list[Event]) -> list[Cue]:
+    """The cues a frame's engine events call for, ranked by severity and then by the rule's place
+    in the exercise definition (the physical therapist lists the most important check first)."""
+    order = {code: len(exercise.fault_codes) - i for i, code in enumerate(exercise.fault_codes)}
+    cues = []
+    for e in events:
+        if isinstance(e, FaultRaised):
+            rank = SEVERITY_RANK.get(e.fault.severity, 1) * 100 + order.get(e.fault.code, 0)
+            cues.append(Cue(e.cue, CueKind.FAULT, rank, e.fault.code))
+        elif isinstance(e, RepCompleted):
+            n = e.rep.index
+            if e.rep.faults:
+                cues.append(Cue(f"Rep {n}", CueKind.INFO, key=f"rep{n}"))
+            else:
+                cues.append(Cue(f"{exercise.good_rep} - {n}", CueKind.PRAISE, key=f"rep{n}"))
+        elif isinstance(e, HoldStarted):
+            cues.append(Cue("Hold it", CueKind.INFO, key=f"hold{e.index}"))
+        elif isinstance(e, HoldEnded):
+            h = e.hold
+            good = h.score >= GOOD_HOLD_SCORE
+            text = (
+                f"{exercise.good_hold} - {h.duration_s:.0f} seconds"
+                if good
+                else f"{h.duration_s:.0f} seconds"
+            )
+            cues.append(Cue(text, CueKind.PRAISE if good else CueKind.INFO, key=f"held{h.index}"))
+        elif isinstance(e, SetupWarning):
+            cues.append(Cue(e.warning.message.split(" - ")[0], CueKind.SETUP, key=e.warning.code))
+    return cues
+
+
+class Coach:
+    """Picks the one cue to show: a more important cue replaces the one on screen, a lesser one
+    waits its turn (briefly), and a cue given within its cooldown is not given again."""
+
+    def __init__(
+        self,
+        show_s: float = SHOW_S,
+        cooldown_s: float = COOLDOWN_S,
+        max_wait_s: float = MAX_WAIT_S,
+        on_cue: Callable[[Cue], None] | None = None,
+    ):
+        self.show_s, self.cooldown_s, self.max_wait_s = show_s, cooldown_s, max_wait_s
+        self.on_cue = on_cue
+        self.current: Cue | None = None
+        self._until_s = -1.0
+        self._pending: list[tuple[float, Cue]] = []
+        self._last_given: dict[str, float] = {}
+
+    def _cooling(self, cue: Cue, t_s: float) -> bool:
+        last = self._last_given.get(cue.cooldown_key)
+        return last is not None and t_s - last < self.cooldown_s
+
+    def _give(self, cue: Cue, t_s: float) -> None:
+        self.current, self._until_s = cue, t_s + self.show_s
+        self._last_given[cue.cooldown_key] = t_s
+        if self.on_cue is not None:
+            self.on_cue(cue)
+
+    def offer(self, t_s: float, cues: list[Cue]) -> None:
+        for cue in cues:
+            waiting = any(c.cooldown_key == cue.cooldown_key for _, c in self._pending)
+            if not waiting and not self._cooling(cue, t_s):
+                self._pending.append((t_s, cue))
+
+    def update(self, t_s: float) -> Cue | None:
+        """The cue on screen at ``t_s`` (None when there is nothing to say)."""
+        self._pending = [(t, c) for t, c in self._pending if t_s - t <= self.max_wait_s]
+        showing = self.current is not None and t_s < self._until_s
+        if self._pending:
+            best_t, best = max(self._pending, key=lambda tc: (tc[1].priority, tc[0]))
+            if not showing or best.priority > self.current.priority:
+                self._pending.remove((best_t, best))
+                self._give(best, t_s)
+                return self.current
+        if not showing:
+            self.current = None
+        return self.current
+
+    def apply(self, t_s: float, exercise: Exercise, events: list[Event]) -> Cue | None:
+        """Offer the cues a frame's events call for and return the cue on screen."""
+        self.offer(t_s, cues_from_events(exercise, events))
+        return self.update(t_s)
+
+
+# -- speech ----------------------------------------------------------------------------------------
+
+
+class Speaker:
+    """Says cues aloud in its own thread; a newer cue replaces one still waiting to be said.
+
+    ``factory`` makes, inside that thread (some engines must be used from the thread that made
+    them), a callable that speaks one phrase and returns when done. It raises if the engine is
+    not usable; ``start`` then re-raises it.
+    """
+
+    def __init__(self, factory: Callable[[], Callable[[str], None]], name: str):
+        self.name = name
+        self._factory = factory
+        self._next: str | None = None
+        self._cond = threading.Condition()
+        self._closed = False
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="formcheck-voice", daemon=True)
+
+    def start(self, timeout_s: float = 5.0) -> Speaker:
+        self._thread.start()
+        if not self._started.wait(timeout_s):
+            raise RuntimeError("the speech engine did not start")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def say(self, text: str) -> None:
+        with self._cond:
+            self._next = text
+            self._cond.notify()
+
+    def _run(self) -> None:
+        try:
+            speak = self._factory()
+        except Exception as exc:  # noqa: BLE001 - reported to start()
+            self._error = exc
+            return
+        finally:
+            self._started.set()
+        while True:
+            with self._cond:
+                while self._next is None and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                text, self._next = self._next, None
+            try:
+                speak(text)
+            except Exception:  # noqa: BLE001 - a failing voice must never stop the session
+                return
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2.0)
+
+
+def _pyttsx3() -> Callable[[str], None]:
+    import pyttsx3
+
+    engine = pyttsx3.init()
+    engine.setProperty("rate", 165)
+
+    def speak(text: str) -> None:
+        engine.say(text)
+        engine.runAndWait()
+
+    return speak
+
+
+def _speech_command() -> Callable[[str], None]:
+    exe = shutil.which("espeak-ng") or shutil.which("espeak") or shutil.which("say")
+    if exe is None:
+        raise RuntimeError("no espeak-ng, espeak or say command")
+
+    def speak(text: str) -> None:
+        subprocess.run([exe, text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+    return speak
+
+
+VOICE_HELP = (
+    "Spoken cues need an offline speech engine: pip install 'formcheck[voice]' (pyttsx3), "
+    "and on Linux also espeak-ng (e.g. sudo apt install espeak-ng)"
+)
+SPEECH_ENGINES: tuple[tuple[str, Callable[[], Callable[[str], None]]], ...] = (
+    ("pyttsx3", _pyttsx3),
+    ("speech command", _speech_command),
+)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def make_speaker(engines=SPEECH_ENGINES) -> tuple[Speaker | None, str]:
+    """The first speech engine that works here, or None and a note saying what to install
+    (cues are then shown on screen only)."""
+    problems = []
+    for name, factory in engines:
+        try:
+            return Speaker(factory, name).start(), f"Spoken cues on ({name})."
+        except Exception as exc:  # noqa: BLE001 - any failure means this engine is not usable here
+            problems.append(f"{name}: {_first_line(exc)}")
+    return None, f"{VOICE_HELP}; none works here ({'; '.join(problems)}), so cues are on screen only."
