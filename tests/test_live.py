@@ -1,0 +1,406 @@
+"""Live mode without a camera: the capture thread, the start gate, the coach and whole sessions.
+
+Sessions here replay committed landmark tracks through the live pipeline (a stand-in estimator
+hands over each frame's landmarks), so they run fast and exactly; tests/test_live_video.py plays
+the real clips through MediaPipe at real-time pace.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import fixture_track
+
+from formcheck.capture import Captured, LatestFrame, paced
+from formcheck.engine import FrameMetrics
+from formcheck.exercises import load_exercise
+from formcheck.feedback import Coach, Cue, CueKind, Speaker, make_speaker
+from formcheck.kinematics import Side
+from formcheck.live import EndReason, LiveSession, NoWindow, run_live
+from formcheck.pipeline import LiveMeasurer, analyze_track
+from formcheck.pose import Landmark, PoseFrame, PoseTrack, load_track
+from formcheck.readiness import GateState, StartGate, find_problems
+
+GREY = np.full((36, 64, 3), 120, dtype=np.uint8)
+
+
+class ReplayEstimator:
+    """Hands over a track's landmarks for each frame index, as MediaPipe would have."""
+
+    name = "replay"
+
+    def __init__(self, track: PoseTrack):
+        self.track = track
+
+    def process(self, frame_bgr, index: int, t_s: float) -> PoseFrame:
+        tr = self.track
+        if np.isnan(tr.image[index, 0, 0]):
+            return PoseFrame(index, t_s)
+        return PoseFrame(index, t_s, tr.image[index], tr.world[index], tr.visibility[index])
+
+    def close(self) -> None:
+        pass
+
+
+def session_for(track: PoseTrack, exercise: str, out_dir, **kwargs) -> LiveSession:
+    info = track.source
+    measurer = LiveMeasurer(ReplayEstimator(track), info.width, info.height)
+    return LiveSession(load_exercise(exercise), measurer, info, out_dir, countdown_s=0.0, **kwargs)
+
+
+def replay_frames(track: PoseTrack, stop_after: int | None = None):
+    for i, t in enumerate(track.t_s):
+        if stop_after is not None and i >= stop_after:
+            return
+        yield i, float(t), GREY
+
+
+def feed(session: LiveSession, track: PoseTrack, until_s: float = np.inf) -> None:
+    """Every frame in turn, as a camera fast enough never to drop one would deliver them."""
+    for i, t, image in replay_frames(track):
+        if t > until_s:
+            break
+        session.step(Captured(i, t, image, time.monotonic()))
+
+
+def mirrored(track: PoseTrack) -> PoseTrack:
+    """The same person lying on the other side, facing the camera: the mirror image, with left and
+    right swapped (the other leg is now on top and the head at the other end)."""
+    swap = np.arange(33)
+    for lm in Landmark:
+        if lm.name.startswith("LEFT_"):
+            right = Landmark[lm.name.replace("LEFT_", "RIGHT_")]
+            swap[lm], swap[right] = right, lm
+    image, world = track.image[:, swap].copy(), track.world[:, swap].copy()
+    image[..., 0] = 1.0 - image[..., 0]
+    world[..., 0] = -world[..., 0]
+    out = PoseTrack(track.source, track.t_s, image, world, track.visibility[:, swap].copy())
+    return out
+
+
+def joined(first: PoseTrack, second: PoseTrack, gap_s: float = 0.0) -> PoseTrack:
+    t2 = second.t_s - second.t_s[0] + first.t_s[-1] + gap_s + 1 / first.source.fps
+    return PoseTrack(
+        first.source,
+        np.concatenate([first.t_s, t2]),
+        np.concatenate([first.image, second.image]),
+        np.concatenate([first.world, second.world]),
+        np.concatenate([first.visibility, second.visibility]),
+    )
+
+
+def held(track: PoseTrack, i: int, seconds: float) -> PoseTrack:
+    """Frame ``i``'s pose held still for ``seconds`` (settling into a start position)."""
+    n = int(seconds * track.source.fps)
+    return PoseTrack(
+        track.source,
+        track.t_s[i] + np.arange(n) / track.source.fps,
+        np.repeat(track.image[i : i + 1], n, axis=0),
+        np.repeat(track.world[i : i + 1], n, axis=0),
+        np.repeat(track.visibility[i : i + 1], n, axis=0),
+    )
+
+
+@pytest.fixture(scope="module")
+def clam() -> PoseTrack:
+    return load_track(fixture_track("clamshell_front.mp4"))
+
+
+# -- capture -------------------------------------------------------------------------------------
+
+
+def test_latest_frame_hands_over_only_the_newest_and_counts_the_rest_as_dropped():
+    arrived = threading.Event()
+
+    def burst():
+        for i in range(50):
+            yield i, i / 30, GREY
+        arrived.set()
+
+    with LatestFrame(burst()) as grabber:
+        assert arrived.wait(5)
+        time.sleep(0.05)
+        frame = grabber.get(timeout_s=1)
+        assert frame.index == 49  # the newest, not the oldest waiting
+        assert grabber.get(timeout_s=0.05) is None  # nothing newer: never the same frame twice
+        assert grabber.exhausted
+        assert (grabber.captured, grabber.taken, grabber.dropped) == (50, 1, 49)
+
+
+def test_a_slow_reader_never_falls_behind_a_paced_source():
+    frames = paced((i, i / 100, GREY) for i in range(60))  # 100 fps for 0.6 s
+    taken = []
+    with LatestFrame(frames) as grabber:
+        while not grabber.exhausted:
+            frame = grabber.get(timeout_s=0.5)
+            if frame is not None:
+                taken.append(frame)
+                time.sleep(0.03)  # a pose model three times slower than the camera
+                lag = time.monotonic() - frame.arrived_at
+                assert lag < 0.1  # each frame taken was fresh: no queue builds up
+    assert taken[-1].index >= 55
+    assert grabber.dropped == 60 - len(taken)
+    assert 10 <= len(taken) <= 30
+
+
+def test_paced_hands_frames_over_at_their_own_timestamps():
+    now = [100.0]
+    sleeps = []
+
+    def sleep(s):
+        sleeps.append(s)
+        now[0] += s
+
+    frames = [(i, i * 0.04, GREY) for i in range(5)]
+    out = list(paced(frames, clock=lambda: now[0], sleep=sleep))
+    assert [f[0] for f in out] == list(range(5))
+    assert sleeps == pytest.approx([0.04] * 4)
+    # a reader that took 0.1 s per frame does not slow the pace: late frames are not waited for
+    now[0], sleeps[:] = 0.0, []
+    for _ in paced(frames, clock=lambda: now[0], sleep=sleep):
+        now[0] += 0.1
+    assert sleeps == []
+
+
+# -- cues ------------------------------------------------------------------------------------------
+
+
+def test_coach_shows_the_most_important_cue_and_does_not_nag():
+    said = []
+    coach = Coach(show_s=2.0, cooldown_s=6.0, max_wait_s=1.5, on_cue=lambda c: said.append(c.text))
+    praise = Cue("Good clam - 3", CueKind.PRAISE)
+    feet = Cue("Keep your feet together", CueKind.FAULT, 200, "feet_apart")
+    pelvis = Cue("Stop your pelvis rolling back", CueKind.FAULT, 205, "pelvis_rollback")
+    coach.offer(0.0, [praise])
+    assert coach.update(0.0) == praise
+    coach.offer(0.5, [feet, pelvis])  # a fault replaces praise at once; the higher-ranked first
+    assert coach.update(0.5) == pelvis
+    assert coach.update(1.0) == pelvis  # one at a time: feet waits its turn...
+    assert coach.update(2.6) is None  # ...and is dropped once the moment has passed
+    for t in np.arange(2.6, 6.4, 0.1):  # the same fault every frame is said once per cooldown
+        coach.offer(t, [pelvis])
+        coach.update(t)
+    assert said == ["Good clam - 3", "Stop your pelvis rolling back"]
+    coach.offer(6.6, [pelvis])
+    assert coach.update(6.6) == pelvis
+    assert said[-1] == pelvis.text
+
+
+def test_speaker_says_only_the_newest_waiting_cue_and_a_missing_engine_is_explained():
+    spoken, release = [], threading.Event()
+
+    def factory():
+        def speak(text):
+            spoken.append(text)
+            release.wait(2)
+
+        return speak
+
+    speaker = Speaker(factory, "test").start()
+    speaker.say("one")
+    time.sleep(0.1)
+    for text in ("two", "three", "four"):  # arrive while "one" is still being said
+        speaker.say(text)
+    release.set()
+    time.sleep(0.2)
+    speaker.close()
+    assert spoken == ["one", "four"]
+
+    def broken():
+        raise OSError("libespeak-ng.so.1: cannot open shared object file")
+
+    none, note = make_speaker(engines=(("pyttsx3", broken),))
+    assert none is None
+    assert "pip install 'formcheck[voice]'" in note and "on screen only" in note and "libespeak" in note
+
+
+# -- getting ready -----------------------------------------------------------------------------------
+
+
+def test_set_up_problems_are_said_in_plain_words(clam):
+    ex = load_exercise("clamshell")
+    image, vis = clam.image[50].copy(), clam.visibility[50]
+    ok = analyze_track(clam, ex).metrics.frame(50)
+    m = FrameMetrics(1.0, *ok, True)
+    assert find_problems(ex, 120.0, image, vis, m) == []
+    assert find_problems(ex, 20.0, image, vis, m)[0].text.startswith("It is too dark")
+    assert find_problems(ex, 120.0, None, None, FrameMetrics(1.0, {}, {}, False))[0].code == "no_person"
+    feet_out = image.copy()
+    for ankle in (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE):
+        feet_out[ankle, 0] = -0.2 if image[ankle, 0] < 0.5 else 1.2
+    (problem,) = find_problems(ex, 120.0, feet_out, vis, m)
+    assert problem.code == "out_of_frame" and problem.text.startswith("Your feet are out of the frame")
+    too_close = (image - 0.5) * 3 + 0.5
+    assert find_problems(ex, 120.0, too_close, vis, m)[0].text.startswith("Too close")
+    upright = dict(ok[0], torso_tilt_deg=80.0)
+    (problem,) = find_problems(ex, 120.0, image, vis, FrameMetrics(1.0, upright, ok[1], True))
+    assert problem.code == "setup_mismatch" and "Lie across the frame" in problem.text
+
+
+def test_start_gate_waits_for_a_still_start_position_then_counts_down():
+    gate = StartGate(load_exercise("clamshell"), countdown_s=3.0, hold_s=1.0)
+
+    def frame(t, opening):
+        return FrameMetrics(t, {"thigh_opening_deg": opening}, {"thigh_opening_deg": 1.0}, True)
+
+    states = {}
+    for t in np.arange(0.0, 8.0, 0.1):
+        t = round(float(t), 1)
+        problems = ["out"] if t < 1.0 else []
+        opening = 30.0 if 3.0 <= t < 3.5 else 0.0  # moves during the countdown
+        states[t] = gate.update(t, problems, frame(t, opening))
+    assert states[0.5] is GateState.WAITING
+    assert states[1.5] is GateState.HOLDING
+    assert states[2.5] is GateState.COUNTDOWN  # 1 s held still (to within 10%)
+    assert states[3.2] is GateState.HOLDING  # moved: the countdown starts over
+    assert states[5.0] is GateState.COUNTDOWN
+    assert states[7.0] is GateState.COUNTDOWN and states[7.9] is GateState.GO
+
+
+# -- whole sessions ----------------------------------------------------------------------------------
+
+
+def test_live_counts_the_clamshell_like_analyze_and_saves_after_every_rep(clam, tmp_path):
+    offline = analyze_track(clam, load_exercise("clamshell")).engine.reps
+    session = session_for(clam, "clamshell", tmp_path)
+    feed(session, clam, until_s=offline[2].end_s + 0.05)
+    saved = json.loads((tmp_path / "scorecard.json").read_text())
+    assert saved["summary"]["reps"] == 3  # on disk the moment the third rep ended
+    feed_rest = [(i, t) for i, t in enumerate(clam.t_s) if t > offline[2].end_s + 0.05]
+    for i, t in feed_rest:
+        session.step(Captured(i, float(t), GREY, time.monotonic()))
+    card = session.finish(EndReason.SOURCE_ENDED).to_dict()
+    assert card["summary"]["reps"] == len(offline) == 6
+    for live_rep, rep in zip(card["reps"], offline, strict=True):
+        assert live_rep["peak_s"] == pytest.approx(rep.peak_s, abs=0.25)
+    assert card["side"] == "right" and card["sets"][0]["side"] == "right"
+    assert card["live"]["ended_by"] == "source_ended"
+    assert json.loads((tmp_path / "scorecard.json").read_text()) == card
+
+
+def test_switching_sides_starts_a_new_set_on_the_other_side(clam, tmp_path):
+    other = mirrored(clam)
+    # turn over (1 s unseen), settle on the other side for 3.5 s, then the set
+    both = joined(joined(clam, held(other, 0, 3.5), gap_s=1.0), other)
+    session = session_for(both, "clamshell", tmp_path)
+    feed(session, both)
+    card = session.finish(EndReason.SOURCE_ENDED).to_dict()
+    assert [(s["index"], s["side"]) for s in card["sets"]] == [(1, "right"), (2, "left")]
+    per_set = [s["reps"] for s in card["sets"]]
+    assert per_set == [6, 6]
+    assert [r["set"] for r in card["reps"]] == [1] * 6 + [2] * 6
+    rows = (tmp_path / "reps.csv").read_text().splitlines()
+    assert rows[0].endswith(",set,side") and rows[-1].endswith(",2,left")
+
+
+def test_a_fixed_side_never_switches(clam, tmp_path):
+    both = joined(clam, mirrored(clam), gap_s=1.0)
+    session = session_for(both, "clamshell", tmp_path, side=Side.RIGHT)
+    feed(session, both)
+    card = session.finish(EndReason.QUIT).to_dict()
+    assert [s["side"] for s in card["sets"]] == ["right"]
+
+
+def test_pause_drops_the_open_rep_and_restart_discards_the_set(clam, tmp_path):
+    offline = analyze_track(clam, load_exercise("clamshell")).engine.reps
+    again = joined(joined(clam, held(clam, 0, 1.5)), clam)  # after the restart: settle, a new set
+    session = session_for(again, "clamshell", tmp_path)
+    frames = list(enumerate(again.t_s.tolist()))
+
+    def play(after_s: float, until_s: float) -> list:
+        return [
+            session.step(Captured(i, t, GREY, time.monotonic())) for i, t in frames if after_s < t <= until_s
+        ]
+
+    play(-1, offline[1].end_s + 0.1)
+    assert len(session.engine.reps) == 2
+    session.handle_key(ord(" "))  # pause in the middle of rep 3
+    assert all(f is None for f in play(offline[1].end_s + 0.1, offline[2].peak_s))
+    session.handle_key(ord(" "))
+    play(offline[2].peak_s, offline[3].end_s + 0.1)
+    # rep 3 was under way at the pause: dropped, not half-counted; rep 4 counts
+    assert len(session.engine.reps) == 3
+    assert session.engine.reps[-1].peak_s == pytest.approx(offline[3].peak_s, abs=0.25)
+    session.handle_key(ord("r"))
+    assert session.engine is None
+    assert json.loads((tmp_path / "scorecard.json").read_text())["summary"]["reps"] == 0
+    play(offline[3].end_s + 0.1, np.inf)
+    card = session.finish(EndReason.QUIT).to_dict()
+    # reps 5 and 6 came straight after the restart, with no start position held: not counted;
+    # the set counted again from the start position: 6 reps
+    assert card["summary"]["reps"] == 6
+    assert [s["index"] for s in card["sets"]] == [1]
+
+
+def test_a_session_that_never_got_going_says_why(clam, tmp_path):
+    session = session_for(clam, "clamshell", tmp_path)
+    far = PoseTrack(clam.source, clam.t_s[:60], clam.image[:60].copy(), clam.world[:60], clam.visibility[:60])
+    far.image[..., 0] = 0.5 + (far.image[..., 0] - 0.5) * 0.3  # a body a third of the size: too far
+    far.image[..., 1] = 0.5 + (far.image[..., 1] - 0.5) * 0.3
+    session.measurer.estimator = ReplayEstimator(far)
+    feed(session, far)
+    card = session.finish(EndReason.QUIT).to_dict()
+    assert card["summary"]["reps"] == 0 and card["sets"] == []
+    assert [w["code"] for w in card["warnings"]] == ["camera_view"]
+    assert card["warnings"][0]["message"].startswith("Too far away")
+
+
+# -- how a session ends ---------------------------------------------------------------------------
+
+
+class FailingDisplay(NoWindow):
+    """Raises ``error`` when asked to show frame number ``at``."""
+
+    def __init__(self, at: int, error: BaseException):
+        self.at, self.error, self.shown = at, error, 0
+
+    def show(self, image):
+        self.shown += 1
+        if self.shown == self.at:
+            raise self.error
+        return -1
+
+
+def test_a_source_that_stops_after_n_frames_ends_the_session_with_its_reps_saved(clam, tmp_path):
+    offline = analyze_track(clam, load_exercise("clamshell")).engine.reps
+    n = int(np.searchsorted(clam.t_s, offline[1].end_s)) + 5
+
+    def stalls():  # a camera that goes silent (unplugged) without closing
+        yield from paced(replay_frames(clam, stop_after=n), speed=4.0)
+        threading.Event().wait(30)
+
+    session = session_for(clam, "clamshell", tmp_path)
+    started = time.monotonic()
+    card = run_live(stalls(), session, NoWindow(), is_camera=True, stall_s=0.5)
+    assert time.monotonic() - started < 10
+    saved = json.loads((tmp_path / "scorecard.json").read_text())
+    assert saved == card.to_dict()
+    assert saved["summary"]["reps"] == 2
+    assert saved["live"]["ended_by"] == "camera_stopped"
+    assert saved["live"]["frames_processed"] + saved["live"]["frames_dropped"] == n
+
+
+def test_ctrl_c_or_a_crash_mid_session_still_leaves_the_reps_counted(clam, tmp_path):
+    offline = analyze_track(clam, load_exercise("clamshell")).engine.reps
+    n = int(np.searchsorted(clam.t_s, offline[2].end_s)) + 5
+    frames = paced(replay_frames(clam), speed=4.0)
+    card = run_live(
+        frames, session_for(clam, "clamshell", tmp_path), FailingDisplay(n, KeyboardInterrupt()), True
+    )
+    saved = json.loads((tmp_path / "scorecard.json").read_text())
+    assert saved["live"]["ended_by"] == "interrupted"
+    assert 2 <= saved["summary"]["reps"] <= 3 and saved == card.to_dict()
+
+    crash_dir = tmp_path / "crash"
+    crash_dir.mkdir()
+    frames = paced(replay_frames(clam), speed=4.0)
+    with pytest.raises(RuntimeError, match="boom"):
+        run_live(
+            frames, session_for(clam, "clamshell", crash_dir), FailingDisplay(n, RuntimeError("boom")), True
+        )
+    saved = json.loads((crash_dir / "scorecard.json").read_text())
+    assert saved["live"]["ended_by"] == "failed" and saved["summary"]["reps"] >= 2
