@@ -132,6 +132,12 @@ class Coach:
             self.current = None
         return self.current
 
+    def retract(self, key_prefix: str) -> None:
+        """Take down a cue that is no longer true (a set-up problem just fixed), shown or waiting."""
+        self._pending = [(t, c) for t, c in self._pending if not c.cooldown_key.startswith(key_prefix)]
+        if self.current is not None and self.current.cooldown_key.startswith(key_prefix):
+            self.current, self._until_s = None, -1.0
+
     def apply(self, t_s: float, exercise: Exercise, events: list[Event]) -> Cue | None:
         """Offer the cues a frame's events call for and return the cue on screen."""
         self.offer(t_s, cues_from_events(exercise, events))

@@ -52,6 +52,7 @@ HEAD_AGREEMENT = 0.8
 class EndReason(str, Enum):
     QUIT = "quit"
     INTERRUPTED = "interrupted"
+    TERMINATED = "terminated"
     WINDOW_CLOSED = "window_closed"
     SOURCE_ENDED = "source_ended"
     CAMERA_STOPPED = "camera_stopped"
@@ -62,6 +63,7 @@ class EndReason(str, Enum):
         return {
             "quit": "you pressed q",
             "interrupted": "interrupted (Ctrl-C)",
+            "terminated": "asked to stop (a stop signal)",
             "window_closed": "the window was closed",
             "source_ended": "the video ended",
             "camera_stopped": "the camera stopped sending frames",
@@ -122,12 +124,25 @@ class LiveStats:
     dropped: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     recent_pose_ms: deque = field(default_factory=lambda: deque(maxlen=30))
+    paused_s: float = 0.0
+    paused_at: float | None = None
+
+    def pause(self, now: float, paused: bool) -> None:
+        if paused:
+            self.paused_at = now
+        elif self.paused_at is not None:
+            self.paused_s, self.paused_at = self.paused_s + now - self.paused_at, None
+
+    def active_s(self, now: float) -> float:
+        """Time spent processing frames: the session minus its pauses."""
+        pausing = now - self.paused_at if self.paused_at is not None else 0.0
+        return now - self.started_at - self.paused_s - pausing
 
     def latency_ms(self, q: float) -> float | None:
         return round(float(np.percentile(self.latencies_ms, q)), 1) if self.latencies_ms else None
 
     def fps(self, now: float) -> float:
-        return self.processed / max(now - self.started_at, 1e-6)
+        return self.processed / max(self.active_s(now), 1e-6)
 
     def to_dict(self, now: float, ended_by: EndReason | None) -> dict:
         return {
@@ -240,9 +255,11 @@ class LiveSession:
         self._last_problem = problems[0] if problems else None
         cues = []
         if self._last_problem is not None:
-            cues.append(Cue(self._last_problem.text, CueKind.SETUP, key=f"ready:{self._last_problem.code}"))
-        elif state is GateState.HOLDING and before is GateState.WAITING:
-            cues.append(Cue("Hold still in the start position", CueKind.INFO, key="ready:hold"))
+            cues.append(Cue(self._last_problem.text, CueKind.SETUP, key=f"problem:{self._last_problem.code}"))
+        else:
+            self.coach.retract("problem:")  # fixed: stop showing it
+            if state is GateState.HOLDING and before is GateState.WAITING:
+                cues.append(Cue("Hold still in the start position", CueKind.INFO, key="hold-still"))
         if state is GateState.COUNTDOWN:
             n = self.gate.seconds_left(t)
             if n != self._last_countdown:
@@ -317,6 +334,7 @@ class LiveSession:
 
     def toggle_pause(self) -> None:
         self.paused = not self.paused
+        self.stats.pause(self.clock(), self.paused)
         if self.paused:
             self.notify("Paused.")
             return
@@ -551,6 +569,8 @@ def run_live(
             if grabber.error is not None and session.ended is not EndReason.QUIT:
                 session.notify(f"The video source failed: {grabber.error}")
         reason = session.ended
+    except _Terminated:
+        reason = EndReason.TERMINATED
     except KeyboardInterrupt:
         reason = EndReason.INTERRUPTED
     finally:

@@ -1,0 +1,101 @@
+"""`formcheck live` on the real clips, played as a camera at real-time pace through MediaPipe."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import fixture_track, shared_video
+from test_cli import assert_one_line_error, formcheck
+
+from formcheck.exercises import load_exercise
+from formcheck.pipeline import analyze_track
+from formcheck.pose import load_track
+
+pytestmark = pytest.mark.video
+
+CLIPS = [
+    ("clamshell_front.mp4", "clamshell"),
+    ("side_lying_leg_lift_edited.mp4", "side-leg-lift"),
+    ("side_plank_forearm.mp4", "side-plank"),
+    ("side_plank_straight_arm_short.mp4", "side-plank"),
+]
+
+
+def live_command(clip: str, exercise: str, out) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "formcheck.cli",
+        "live",
+        "--source",
+        str(shared_video(clip)),
+        "--exercise",
+        exercise,
+        "--out",
+        str(out),
+        "--no-window",
+    ]
+
+
+@pytest.mark.parametrize(("clip", "exercise"), CLIPS)
+def test_live_counts_what_analyze_counts(tmp_path, clip, exercise):
+    offline = analyze_track(load_track(fixture_track(clip)), load_exercise(exercise)).engine
+    r = subprocess.run(live_command(clip, exercise, tmp_path), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    card = json.loads((tmp_path / "scorecard.json").read_text())
+    dropped = card["live"]["frames_dropped"]
+    # Dropped frames (a busy machine) may cost a rep at most; none dropped, the counts agree exactly.
+    slack = 1 if dropped else 0
+    assert abs(card["summary"]["reps"] - len(offline.reps)) <= slack, (card["live"], r.stdout)
+    assert abs(card["summary"]["holds"] - len(offline.holds)) <= slack
+    for live_hold, hold in zip(card["holds"], offline.holds, strict=False):
+        assert live_hold["duration_s"] == pytest.approx(hold.duration_s, abs=0.6)
+    assert card["live"]["ended_by"] == "source_ended"
+    assert card["live"]["latency_ms"]["p95"] is not None
+    assert "Session ended: the video ended" in r.stdout
+
+
+def test_ctrl_c_mid_session_leaves_a_valid_scorecard_with_the_reps_so_far(tmp_path):
+    proc = subprocess.Popen(
+        live_command("clamshell_front.mp4", "clamshell", tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    scorecard = tmp_path / "scorecard.json"
+    deadline = time.monotonic() + 60
+    reps = 0
+    while reps < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        if scorecard.exists():
+            reps = json.loads(scorecard.read_text())["summary"]["reps"]  # always whole: atomic writes
+    assert reps >= 2, "two reps were not saved in time"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    card = json.loads(scorecard.read_text())
+    assert card["live"]["ended_by"] == "interrupted"
+    assert 2 <= card["summary"]["reps"] < 6  # stopped well before the clip's sixth rep
+    assert "Session ended: interrupted (Ctrl-C)" in stdout and "rep" in stdout
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_camera_that_cannot_open_says_how_to_pick_another(tmp_path):
+    r = formcheck("live", "--camera", "9", "--exercise", "clamshell", "--out", str(tmp_path), "--no-window")
+    assert_one_line_error(r, "Camera 9 cannot be opened", "--camera N", "--source VIDEO")
+
+
+def test_live_bad_input_is_one_line(tmp_path):
+    r = formcheck("live", "--source", str(tmp_path / "nope.mp4"), "-e", "clamshell", "--out", str(tmp_path))
+    assert_one_line_error(r, "No such file")
+    video = shared_video("clamshell_front.mp4")
+    r = formcheck("live", "--camera", "0", "--source", str(video), "-e", "clamshell", "--out", str(tmp_path))
+    assert_one_line_error(r, "not both")
+    r = formcheck("live", "--source", str(video), "-e", "squat", "--out", str(tmp_path))
+    assert_one_line_error(r, "Unknown exercise", "clamshell")
