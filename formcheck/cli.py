@@ -207,7 +207,6 @@ def live(
     exercise = load_exercise(ExerciseId.parse(exercise_name))
     if camera is not None and source is not None:
         raise FormcheckError("Use --camera N or --source VIDEO, not both.")
-    out_dir = _out_dir(out or Path("formcheck_out") / time.strftime("live-%Y%m%d-%H%M%S"))
     if source is not None:
         from formcheck.capture import paced
 
@@ -216,6 +215,7 @@ def live(
     else:
         cam = CameraSource(camera or 0)
         frames, info, is_camera = cam, cam.info, True
+    out_dir = _out_dir(out or Path("formcheck_out") / time.strftime("live-%Y%m%d-%H%M%S"))
     if countdown_s is None:
         countdown_s = COUNTDOWN_S if is_camera else 0.0
     display = NoWindow()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -209,6 +210,8 @@ class Speaker:
 def _pyttsx3() -> Callable[[str], None]:
     import pyttsx3
 
+    if sys.platform.startswith("linux") and shutil.which("aplay") is None:
+        raise RuntimeError("pyttsx3 plays speech with aplay on Linux, which is missing (alsa-utils)")
     engine = pyttsx3.init()
     engine.setProperty("rate", 165)
 
@@ -232,7 +235,7 @@ def _speech_command() -> Callable[[str], None]:
 
 VOICE_HELP = (
     "Spoken cues need an offline speech engine: pip install 'formcheck[voice]' (pyttsx3), "
-    "and on Linux also espeak-ng (e.g. sudo apt install espeak-ng)"
+    "and on Linux also espeak-ng and aplay (e.g. sudo apt install espeak-ng alsa-utils)"
 )
 SPEECH_ENGINES: tuple[tuple[str, Callable[[], Callable[[str], None]]], ...] = (
     ("pyttsx3", _pyttsx3),
