@@ -63,6 +63,35 @@ model_option = click.option(
 )
 
 
+exercise_option = click.option(
+    "--exercise",
+    "-e",
+    "exercise_name",
+    required=True,
+    help=f"One of: {', '.join(e.value for e in ExerciseId)}.",
+)
+
+
+def side_option(help_text: str):
+    return click.option(
+        "--side",
+        type=click.Choice(["auto", "left", "right"]),
+        default="auto",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def out_option(default_text: str):
+    return click.option(
+        "--out",
+        "out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"Output folder [default: {default_text}].",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="formcheck")
 def cli() -> None:
@@ -71,27 +100,9 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("video_or_track", type=str)
-@click.option(
-    "--exercise",
-    "-e",
-    "exercise_name",
-    required=True,
-    help=f"One of: {', '.join(e.value for e in ExerciseId)}.",
-)
-@click.option(
-    "--side",
-    type=click.Choice(["auto", "left", "right"]),
-    default="auto",
-    show_default=True,
-    help="The working side (the top leg, or the side facing up).",
-)
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder [default: formcheck_out/<name>].",
-)
+@exercise_option
+@side_option("The working side (the top leg, or the side facing up).")
+@out_option("formcheck_out/<name>")
 @click.option("--no-video", is_flag=True, help="Skip annotated.mp4.")
 @model_option
 def analyze(
@@ -146,27 +157,9 @@ def analyze(
     help="Play a video file as if it were the camera: paced at its own frame rate, frames dropped "
     "when the checker is behind.",
 )
-@click.option(
-    "--exercise",
-    "-e",
-    "exercise_name",
-    required=True,
-    help=f"One of: {', '.join(e.value for e in ExerciseId)}.",
-)
-@click.option(
-    "--side",
-    type=click.Choice(["auto", "left", "right"]),
-    default="auto",
-    show_default=True,
-    help="The working side; auto also starts a new set when you switch sides.",
-)
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder [default: formcheck_out/live-<date>-<time>].",
-)
+@exercise_option
+@side_option("The working side; auto also starts a new set when you switch sides.")
+@out_option("formcheck_out/live-<date>-<time>")
 @click.option("--no-window", is_flag=True, help="Run without a window (Ctrl-C ends the session).")
 @click.option("--voice", is_flag=True, help="Speak the cues (needs an offline speech engine).")
 @click.option("--debug", is_flag=True, help="Show frame rate, dropped frames and latency on screen.")
