@@ -199,6 +199,7 @@ class LiveSession:
         self._switched = False
         self._primer: deque[FrameMetrics] = deque()
         self._last_countdown: int | None = None
+        self._countdowns = 0
         self._last_problem: Problem | None = None
         self.paused = False
         self._resume_cut = False
@@ -261,9 +262,11 @@ class LiveSession:
             if state is GateState.HOLDING and before is GateState.WAITING:
                 cues.append(Cue("Hold still in the start position", CueKind.INFO, key="hold-still"))
         if state is GateState.COUNTDOWN:
+            if before is not GateState.COUNTDOWN:
+                self._countdowns += 1  # a countdown that starts over is said again
             n = self.gate.seconds_left(t)
             if n != self._last_countdown:
-                cues.append(Cue(str(n), CueKind.SETUP, key=f"countdown:{n}"))
+                cues.append(Cue(str(n), CueKind.SETUP, key=f"countdown{self._countdowns}:{n}"))
             self._last_countdown = n
         else:
             self._last_countdown = None
@@ -279,7 +282,8 @@ class LiveSession:
             side = Side(self.sets[-1].side).other  # the head moved ends: trust that over the labels
         else:
             side = self.side_watch.side or Side.RIGHT
-        self.set_side, self.set_start_s = side, t_s
+        # The set starts with the start position it was primed with (a hold may already be on).
+        self.set_side, self.set_start_s = side, self._primer[0].t_s if self._primer else t_s
         self._set_head_end, self._switch_since, self._switched = self.side_watch.head_end, None, False
         self.engine = ExerciseEngine(self.exercise)
         self.display = DisplayState()
