@@ -1,6 +1,6 @@
 """How well formcheck catches every shortcut, and how rarely it cries wolf, on simulated motion.
 
-    python benchmarks/accuracy.py [--seeds N] [--quick]
+    python benchmarks/accuracy.py [--seeds N] [--quick] [--live]
 
 Seeded: the same command prints the same tables. For every exercise x shortcut (and correct
 form) x size (at the limit, twice it) x view x noise level it simulates sets (formcheck.sim),
@@ -10,6 +10,8 @@ runs the real pipeline (smoothing, kinematics, engine, scorecard) and compares w
   checker reported it cannot see from that camera are counted apart ("unseen"), not as misses;
 - false-alarm rate: share of correct reps and holds that got any fault;
 - mean absolute error of each reported rep metric against the truth.
+With --live the sets go through the live pipeline instead (causal One-Euro smoothing, the start
+gate, the engine frame by frame; every frame processed).
 Targets, front view at realistic noise: counts exact >= 99%; faults at twice their limit
 precision and recall >= 0.9; false alarms <= 2%.
 """
@@ -61,7 +63,7 @@ def cells(quick: bool) -> list[Cell]:
     return out
 
 
-def run_cell(cell: Cell, seed: int) -> SequenceResult:
+def run_cell(cell: Cell, seed: int, live: bool = False) -> SequenceResult:
     faults = []
     if cell.fault != "correct":
         kind = next(k for k in FAULTS[cell.exercise] if k.code == cell.fault)
@@ -70,7 +72,7 @@ def run_cell(cell: Cell, seed: int) -> SequenceResult:
     view, yaw = VIEWS[cell.view]
     top = Side.RIGHT if seed % 2 else Side.LEFT
     sim = simulate(cell.exercise, faults, view=view, yaw_deg=yaw, noise=cell.noise, top=top, seed=seed)
-    return evaluate(sim)
+    return evaluate(sim, live=live)
 
 
 def row(t: Tally) -> str:
@@ -126,12 +128,14 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="front and raised views, realistic noise, 2x only"
     )
+    parser.add_argument("--live", action="store_true", help="score through the live pipeline")
     args = parser.parse_args()
     grid = cells(args.quick)
     results: dict[Cell, list[SequenceResult]] = {}
     for n, cell in enumerate(grid, 1):
-        results[cell] = [run_cell(cell, 1000 * n + s) for s in range(args.seeds)]
-    print(f"{len(grid)} cells x {args.seeds} seeds = {len(grid) * args.seeds} simulated sets")
+        results[cell] = [run_cell(cell, 1000 * n + s, args.live) for s in range(args.seeds)]
+    pipeline = "live (causal, frame by frame)" if args.live else "analyze (zero-phase, whole recording)"
+    print(f"{len(grid)} cells x {args.seeds} seeds = {len(grid) * args.seeds} simulated sets, {pipeline}")
     for view in VIEWS:
         for noise in NOISE:
             for size in SIZES if not args.quick else ("2x",):

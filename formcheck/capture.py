@@ -24,7 +24,7 @@ class Captured:
 
     index: int
     t_s: float
-    image: np.ndarray
+    image: np.ndarray | None  # None when replaying a landmark track (no pixels)
     arrived_at: float  # the capture clock (time.monotonic) when the frame was read
 
 

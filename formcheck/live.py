@@ -31,7 +31,7 @@ from formcheck.kinematics import Side, detect_side
 from formcheck.overlay import AMBER, GREEN, WHITE, DisplayState, LivePanel, draw_frame, draw_live_panel
 from formcheck.pipeline import LiveFrame, LiveMeasurer
 from formcheck.pose import Landmark as L
-from formcheck.pose import SourceInfo
+from formcheck.pose import PoseTrack, SourceInfo, TrackReplayEstimator
 from formcheck.readiness import GateState, Problem, StartGate, find_problems, frame_level
 from formcheck.scorecard import ExerciseSet, Scorecard
 from formcheck.sources import Frame
@@ -167,14 +167,14 @@ class LiveStats:
 
 class LiveSession:
     """The live session's state: the start gate, the current set's engine, the finished sets,
-    the cues, and the scorecard written after every rep or hold."""
+    the cues, and the scorecard written to ``out_dir`` after every rep or hold."""
 
     def __init__(
         self,
         exercise: Exercise,
         measurer: LiveMeasurer,
         source: SourceInfo,
-        out_dir: Path,
+        out_dir: Path | None,
         side: Side | None = None,
         countdown_s: float = 3.0,
         speaker: Speaker | None = None,
@@ -250,7 +250,8 @@ class LiveSession:
         self._primer.append(m)
         while t - self._primer[0].t_s > PRIME_S:
             self._primer.popleft()
-        problems = find_problems(self.exercise, frame_level(frame.image), live.image, live.visibility, m)
+        level = None if frame.image is None else frame_level(frame.image)
+        problems = find_problems(self.exercise, level, live.image, live.visibility, m)
         before = self.gate.state
         state = self.gate.update(t, problems, m)
         self._last_problem = problems[0] if problems else None
@@ -381,8 +382,10 @@ class LiveSession:
         )
 
     def save(self) -> Scorecard:
+        """Write the scorecard as it stands (kept in memory only when there is no ``out_dir``)."""
         card = self.scorecard()
-        card.write(self.out_dir)
+        if self.out_dir is not None:
+            card.write(self.out_dir)
         return card
 
     def finish(self, reason: EndReason) -> Scorecard:
@@ -582,3 +585,15 @@ def run_live(
             display.close()
             card = session.finish(reason)
     return card
+
+
+def replay_live(track: PoseTrack, exercise: Exercise, side: Side | None = None) -> Scorecard:
+    """Score a landmark track through the live pipeline, frame by frame and with no frame dropped:
+    causal smoothing, the start gate (no countdown: a recording cannot wait), one engine per set.
+    For measuring live mode's accuracy on simulated motion against ``analyze``."""
+    info = track.source
+    measurer = LiveMeasurer(TrackReplayEstimator(track), info.width, info.height)
+    session = LiveSession(exercise, measurer, info, None, side, countdown_s=0.0)
+    for index, t_s in enumerate(track.t_s.tolist()):
+        session.step(Captured(index, t_s, None, session.clock()))
+    return session.finish(EndReason.SOURCE_ENDED)

@@ -59,14 +59,16 @@ def frame_level(image_bgr: np.ndarray) -> float:
 
 def find_problems(
     exercise: Exercise,
-    level: float,
+    level: float | None,
     image: np.ndarray | None,
     visibility: np.ndarray | None,
     m: FrameMetrics,
 ) -> list[Problem]:
-    """What stops counting from starting, most basic first (the first one is what to fix now)."""
+    """What stops counting from starting, most basic first (the first one is what to fix now).
+
+    ``level`` is the frame's brightness (None: no pixels, as when replaying a track)."""
     problems = []
-    if level < DARK_LEVEL:
+    if level is not None and level < DARK_LEVEL:
         problems.append(Problem("low_visibility", "It is too dark - turn on a light or face a window"))
     if image is None or visibility is None:
         problems.append(Problem("no_person", f"Can't see you. {exercise.setup_hint}"))

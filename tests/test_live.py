@@ -22,33 +22,15 @@ from formcheck.feedback import Coach, Cue, CueKind, Speaker, make_speaker
 from formcheck.kinematics import Side
 from formcheck.live import EndReason, LiveSession, NoWindow, run_live
 from formcheck.pipeline import LiveMeasurer, analyze_track
-from formcheck.pose import Landmark, PoseFrame, PoseTrack, load_track
+from formcheck.pose import Landmark, PoseTrack, TrackReplayEstimator, load_track
 from formcheck.readiness import GateState, StartGate, find_problems
 
 GREY = np.full((36, 64, 3), 120, dtype=np.uint8)
 
 
-class ReplayEstimator:
-    """Hands over a track's landmarks for each frame index, as MediaPipe would have."""
-
-    name = "replay"
-
-    def __init__(self, track: PoseTrack):
-        self.track = track
-
-    def process(self, frame_bgr, index: int, t_s: float) -> PoseFrame:
-        tr = self.track
-        if np.isnan(tr.image[index, 0, 0]):
-            return PoseFrame(index, t_s)
-        return PoseFrame(index, t_s, tr.image[index], tr.world[index], tr.visibility[index])
-
-    def close(self) -> None:
-        pass
-
-
 def session_for(track: PoseTrack, exercise: str, out_dir, **kwargs) -> LiveSession:
     info = track.source
-    measurer = LiveMeasurer(ReplayEstimator(track), info.width, info.height)
+    measurer = LiveMeasurer(TrackReplayEstimator(track), info.width, info.height)
     return LiveSession(load_exercise(exercise), measurer, info, out_dir, countdown_s=0.0, **kwargs)
 
 
@@ -341,7 +323,7 @@ def test_a_session_that_never_got_going_says_why(clam, tmp_path):
     far = PoseTrack(clam.source, clam.t_s[:60], clam.image[:60].copy(), clam.world[:60], clam.visibility[:60])
     far.image[..., 0] = 0.5 + (far.image[..., 0] - 0.5) * 0.3  # a body a third of the size: too far
     far.image[..., 1] = 0.5 + (far.image[..., 1] - 0.5) * 0.3
-    session.measurer.estimator = ReplayEstimator(far)
+    session.measurer.estimator = TrackReplayEstimator(far)
     feed(session, far)
     card = session.finish(EndReason.QUIT).to_dict()
     assert card["summary"]["reps"] == 0 and card["sets"] == []

@@ -3,6 +3,7 @@
 from formcheck.pose.estimator import PoseEstimator, SolutionPoseEstimator, TasksPoseEstimator, make_estimator
 from formcheck.pose.frame import PoseFrame, PoseTrack, SourceInfo
 from formcheck.pose.landmarks import SKELETON, Landmark
+from formcheck.pose.replay import TrackReplayEstimator
 from formcheck.pose.track_io import is_track_path, load_track, save_track
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "SolutionPoseEstimator",
     "SourceInfo",
     "TasksPoseEstimator",
+    "TrackReplayEstimator",
     "is_track_path",
     "load_track",
     "make_estimator",

@@ -46,12 +46,18 @@ class SequenceResult:
         return self.true_reps == self.counted_reps and self.true_holds == self.counted_holds
 
 
-def evaluate(sim: Simulation, exercise: Exercise | None = None) -> SequenceResult:
-    """Run the real pipeline on a simulated track and compare its scorecard with the truth."""
+def evaluate(sim: Simulation, exercise: Exercise | None = None, live: bool = False) -> SequenceResult:
+    """Run the real pipeline on a simulated track and compare its scorecard with the truth
+    (``live``: the live pipeline, frame by frame, instead of ``analyze``'s)."""
     perf = sim.performance
     ex_id = sim.track.meta["simulation"]["exercise"]
     exercise = exercise or load_exercise(ex_id)
-    card = scorecard_from_analysis(analyze_track(sim.track, exercise)).to_dict()
+    if live:
+        from formcheck.live import replay_live
+
+        card = replay_live(sim.track, exercise).to_dict()
+    else:
+        card = scorecard_from_analysis(analyze_track(sim.track, exercise)).to_dict()
     warned = [w for w in card["warnings"] if w["code"] == "camera_view"]
     # The engine's camera_view message quotes the code it could not check.
     unseen_codes = {r.code for r in exercise.rules if any(f"'{r.code}'" in w["message"] for w in warned)}
