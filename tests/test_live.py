@@ -126,7 +126,7 @@ def test_a_slow_reader_never_falls_behind_a_paced_source():
                 assert lag < 0.1  # each frame taken was fresh: no queue builds up
     assert taken[-1].index >= 55
     assert grabber.dropped == 60 - len(taken)
-    assert 10 <= len(taken) <= 30
+    assert 5 <= len(taken) <= 30
 
 
 def test_paced_hands_frames_over_at_their_own_timestamps():

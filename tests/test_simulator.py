@@ -74,15 +74,14 @@ def test_a_noise_free_front_camera_measures_the_leg_lift_exactly():
     assert np.max(np.abs(measured - truth)) < 1.5
 
 
-def _slice(exercise: str, codes: list[str], seeds=(1, 2)):
+def _slice(exercise: str, codes: list[str], seeds=(1, 2), live: bool = False):
     results = []
     for seed in seeds:
-        results.append(
-            (None, evaluate(simulate(exercise, [], seed=seed, top=Side(("left", "right")[seed % 2]))))
-        )
+        top = Side(("left", "right")[seed % 2])
+        results.append((None, evaluate(simulate(exercise, [], seed=seed, top=top), live=live)))
         for code in codes:
-            sim = simulate(exercise, [Fault(code)], seed=seed, top=Side(("left", "right")[seed % 2]))
-            results.append((code, evaluate(sim)))
+            sim = simulate(exercise, [Fault(code)], seed=seed, top=top)
+            results.append((code, evaluate(sim, live=live)))
     return results
 
 
@@ -101,9 +100,11 @@ SEEN_FROM_THE_FRONT = {
 }
 
 
+@pytest.mark.parametrize("pipeline", ["analyze", "live"])
 @pytest.mark.parametrize("exercise", list(SEEN_FROM_THE_FRONT))
-def test_benchmark_slice_front_view_realistic_noise_meets_the_targets(exercise):
-    results = _slice(exercise, SEEN_FROM_THE_FRONT[exercise])
+def test_benchmark_slice_front_view_realistic_noise_meets_the_targets(exercise, pipeline):
+    """The same targets for live mode (causal smoothing, start gate, frame by frame) as offline."""
+    results = _slice(exercise, SEEN_FROM_THE_FRONT[exercise], live=pipeline == "live")
     assert all(r.count_exact for _, r in results)
     totals = tally(r for _, r in results)
     for code in SEEN_FROM_THE_FRONT[exercise]:
