@@ -39,12 +39,16 @@ def landmark_jump(previous: np.ndarray, current: np.ndarray) -> np.ndarray:
     return np.median(np.linalg.norm(current[..., :2] - previous[..., :2], axis=-1), axis=-1)
 
 
+def jumped(previous: np.ndarray, current: np.ndarray, dt_s: np.ndarray | float) -> np.ndarray:
+    """Whether the pose jumped further between two frames ``dt_s`` apart than any body moves."""
+    return np.nan_to_num(landmark_jump(previous, current)) > CUT_SPEED_PER_S * np.maximum(dt_s, 1e-3)
+
+
 def scene_cuts(track: PoseTrack) -> np.ndarray:
     """True on the first frame after a cut (the pose jumps further than any body moves in a frame)."""
     cuts = np.zeros(len(track), dtype=bool)
     if len(track) > 1:
-        dt = np.maximum(np.diff(track.t_s), 1e-3)
-        cuts[1:] = np.nan_to_num(landmark_jump(track.image[:-1], track.image[1:])) > CUT_SPEED_PER_S * dt
+        cuts[1:] = jumped(track.image[:-1], track.image[1:], np.diff(track.t_s))
     return cuts
 
 

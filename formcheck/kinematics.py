@@ -108,21 +108,30 @@ def signed_opening_deg(moving: np.ndarray, fixed: np.ndarray, towards: np.ndarra
     return np.where(clear & (same_side < 0), -angle, angle)
 
 
-def detect_side(image: np.ndarray, visibility: np.ndarray) -> Side | None:
-    """The side that lies on top (higher in the image), voted over all frames with a person.
+def side_votes(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """Per frame, how strongly the right side lies on top (> 0) or the left (< 0); 0 without a person.
 
-    Uses hips, shoulders and knees; image y grows downwards. None if the votes do not agree.
+    Uses hips, shoulders and knees, weighted by visibility; image y grows downwards.
     """
-    votes = 0.0
+    votes = np.zeros(len(image))
     for name in ("HIP", "SHOULDER", "KNEE"):
         left, right = int(L[f"LEFT_{name}"]), int(L[f"RIGHT_{name}"])
         dy = image[:, left, 1] - image[:, right, 1]  # > 0: right is higher
         w = np.minimum(visibility[:, left], visibility[:, right])
-        ok = ~np.isnan(dy)
-        votes += float(np.sum(np.sign(dy[ok]) * w[ok]))
-    if abs(votes) < 1e-6:
+        votes += np.nan_to_num(np.sign(dy) * w)
+    return votes
+
+
+def side_from_votes(total: float) -> Side | None:
+    """The side a sum of votes points to; None if they cancel out."""
+    if abs(total) < 1e-6:
         return None
-    return Side.RIGHT if votes > 0 else Side.LEFT
+    return Side.RIGHT if total > 0 else Side.LEFT
+
+
+def detect_side(image: np.ndarray, visibility: np.ndarray) -> Side | None:
+    """The side that lies on top (higher in the image), voted over all frames with a person."""
+    return side_from_votes(float(np.sum(side_votes(image, visibility))))
 
 
 @dataclass

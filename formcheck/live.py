@@ -27,7 +27,7 @@ from formcheck.capture import Captured, LatestFrame
 from formcheck.engine import Event, ExerciseEngine, FrameMetrics, HoldEnded, RepCompleted, Warning
 from formcheck.exercises import Exercise
 from formcheck.feedback import Coach, Cue, CueKind, Speaker
-from formcheck.kinematics import Side, detect_side
+from formcheck.kinematics import Side, side_from_votes, side_votes
 from formcheck.overlay import AMBER, GREEN, WHITE, DisplayState, LivePanel, draw_frame, draw_live_panel
 from formcheck.pipeline import LiveFrame, LiveMeasurer
 from formcheck.pose import Landmark as L
@@ -81,33 +81,29 @@ class SideWatch:
 
     def __init__(self, window_s: float = SIDE_WINDOW_S):
         self.window_s = window_s
-        self._frames: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
+        # per frame with a person: (t_s, side vote, head end or None when the face is not seen)
+        self._frames: deque[tuple[float, float, float | None]] = deque()
 
     def update(self, t_s: float, image: np.ndarray | None, visibility: np.ndarray | None) -> None:
         if image is not None and visibility is not None:
-            self._frames.append((t_s, image, visibility))
+            vote = float(side_votes(image[None], visibility[None])[0])
+            hip_x = (image[L.LEFT_HIP, 0] + image[L.RIGHT_HIP, 0]) / 2
+            head = float(np.sign(image[L.NOSE, 0] - hip_x)) if visibility[L.NOSE] >= 0.5 else None
+            self._frames.append((t_s, vote, head))
         while self._frames and t_s - self._frames[0][0] > self.window_s:
             self._frames.popleft()
 
     @property
     def side(self) -> Side | None:
-        if not self._frames:
-            return None
-        image = np.stack([f[1] for f in self._frames])
-        visibility = np.stack([f[2] for f in self._frames])
-        return detect_side(image, visibility)
+        return side_from_votes(sum(vote for _, vote, _ in self._frames))
 
     @property
     def head_end(self) -> int | None:
         """+1 when the head is at the right of the frame, -1 at the left, None when unclear."""
-        ends = [
-            np.sign(img[L.NOSE, 0] - (img[L.LEFT_HIP, 0] + img[L.RIGHT_HIP, 0]) / 2)
-            for _, img, vis in self._frames
-            if vis[L.NOSE] >= 0.5
-        ]
+        ends = [head for _, _, head in self._frames if head is not None]
         if len(ends) < 3:
             return None
-        mean = float(np.mean(ends))
+        mean = sum(ends) / len(ends)
         if abs(mean) < 2 * HEAD_AGREEMENT - 1:
             return None
         return 1 if mean > 0 else -1
@@ -404,7 +400,6 @@ class LiveSession:
         t = frame.t_s
         counting = self.engine is not None
         if live is not None:
-            signal_name = (self.exercise.reps or self.exercise.hold).signal
             draw_frame(
                 img,
                 t,
@@ -413,7 +408,7 @@ class LiveSession:
                 live.metrics.values,
                 live.metrics.confidence,
                 self.side,
-                signal_name,
+                self.exercise.primary_signal,
                 f"{self.exercise.name} ({self.side.value})",
                 self.display,
             )

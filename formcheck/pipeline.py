@@ -16,7 +16,7 @@ import numpy as np
 from formcheck.engine import Event, ExerciseEngine, FrameMetrics
 from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise
-from formcheck.filters import CUT_SPEED_PER_S, MAX_GAP_S, landmark_jump, make_smoother, scene_cuts
+from formcheck.filters import MAX_GAP_S, jumped, make_smoother, scene_cuts
 from formcheck.kinematics import MetricSeries, Side, compute_metrics, detect_side
 from formcheck.pose import PoseEstimator, PoseFrame, PoseTrack, SourceInfo
 
@@ -129,16 +129,14 @@ class LiveMeasurer:
 
     def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
         pose = self.estimator.process(frame_bgr, index, t_s)
-        last, cut = self._last_pose, False
         if not pose.has_pose:
-            if last is not None and t_s - last.t_s > MAX_GAP_S:
-                self.reset()
             return LiveFrame(pose, None, None, None, FrameMetrics(t_s, {}, {}, False))
-        if last is not None:
-            dt = max(t_s - last.t_s, 1e-3)
-            cut = bool(landmark_jump(last.image, pose.image) > CUT_SPEED_PER_S * dt)
-            if cut or t_s - last.t_s > MAX_GAP_S:
-                self.smoother.reset()
+        last = self._last_pose
+        # Smoothing restarts after a cut, or after the person was out of sight too long to bridge.
+        recent = last is not None and t_s - last.t_s <= MAX_GAP_S
+        cut = recent and bool(jumped(last.image, pose.image, t_s - last.t_s))
+        if cut or not recent:
+            self.smoother.reset()
         self._last_pose = pose
         image, world = self.smoother(pose.image, pose.world, t_s)
         series = compute_metrics(

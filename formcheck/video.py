@@ -29,7 +29,6 @@ def render_annotated(
         Path(tmp).unlink(missing_ok=True)
         raise FormcheckError(f"Cannot write video {out_path} (no mp4 encoder available); use --no-video.")
     smoothed, metrics = analysis.smoothed, analysis.metrics
-    signal = analysis.exercise.reps.signal if analysis.exercise.reps else analysis.exercise.hold.signal
     title = f"{analysis.exercise.name} ({analysis.side.value})"
     state = DisplayState()
     coach = Coach()
@@ -50,7 +49,7 @@ def render_annotated(
                 values,
                 confidence,
                 analysis.side,
-                signal,
+                analysis.exercise.primary_signal,
                 title,
                 state,
             )

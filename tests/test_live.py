@@ -60,8 +60,7 @@ def mirrored(track: PoseTrack) -> PoseTrack:
     image, world = track.image[:, swap].copy(), track.world[:, swap].copy()
     image[..., 0] = 1.0 - image[..., 0]
     world[..., 0] = -world[..., 0]
-    out = PoseTrack(track.source, track.t_s, image, world, track.visibility[:, swap].copy())
-    return out
+    return PoseTrack(track.source, track.t_s, image, world, track.visibility[:, swap].copy())
 
 
 def joined(first: PoseTrack, second: PoseTrack, gap_s: float = 0.0) -> PoseTrack:

@@ -146,6 +146,11 @@ class Exercise:
     good_hold: str = "Good hold"  # said after a hold in good form
 
     @property
+    def primary_signal(self) -> str:
+        """The signal that defines a rep (or, for a hold-only exercise, the hold)."""
+        return self.reps.signal if self.reps else self.hold.signal
+
+    @property
     def fault_codes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r.code for r in self.rules))
 
