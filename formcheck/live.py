@@ -275,8 +275,8 @@ class LiveSession:
     def _start_set(self, t_s: float) -> list[Event]:
         if self.fixed_side is not None:
             side = self.fixed_side
-        elif self._switched and self.sets:
-            side = Side(self.sets[-1].side).other  # the head moved ends: trust that over the labels
+        elif self._switched and self.sets and self.side_watch.side is None:
+            side = Side(self.sets[-1].side).other  # the head moved ends, the labels can't tell
         else:
             side = self.side_watch.side or Side.RIGHT
         # The set starts with the start position it was primed with (a hold may already be on).

@@ -125,13 +125,15 @@ class StartGate:
 
     def __init__(self, exercise: Exercise, countdown_s: float = COUNTDOWN_S, hold_s: float = START_HOLD_S):
         self.countdown_s, self.hold_s = countdown_s, hold_s
-        # Still means each primary signal stays within half the movement that would start a rep
-        # (or half the gap between entering and leaving a hold).
+        # Still means each primary signal moves less than the engine itself would take for the
+        # start of a rep (or than the gap between entering and leaving a hold). A tighter band
+        # mistakes the pose model's slow wander at rest (8 degrees peak to peak in the clam's
+        # thigh opening from a floor-level camera) for movement, and the set never starts.
         self._signals: list[tuple[str, float]] = []
         if exercise.reps:
-            self._signals.append((exercise.reps.signal, 0.5 * exercise.reps.start_rise))
+            self._signals.append((exercise.reps.signal, exercise.reps.start_rise))
         if exercise.hold:
-            self._signals.append((exercise.hold.signal, 0.5 * (exercise.hold.enter - exercise.hold.exit)))
+            self._signals.append((exercise.hold.signal, exercise.hold.enter - exercise.hold.exit))
         self.state = GateState.WAITING
         self.problem: Problem | None = None
         self._window: deque[tuple[float, list[float]]] = deque()

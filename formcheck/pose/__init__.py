@@ -1,6 +1,11 @@
 """Pose data (PoseFrame, PoseTrack), landmark names, MediaPipe estimators and track files."""
 
-from formcheck.pose.estimator import PoseEstimator, SolutionPoseEstimator, TasksPoseEstimator, make_estimator
+from formcheck.pose.estimator import (
+    PoseEstimator,
+    PoseLandmarkerEstimator,
+    default_model_path,
+    make_estimator,
+)
 from formcheck.pose.frame import PoseFrame, PoseTrack, SourceInfo
 from formcheck.pose.landmarks import SKELETON, Landmark
 from formcheck.pose.replay import TrackReplayEstimator
@@ -11,11 +16,11 @@ __all__ = [
     "SKELETON",
     "PoseEstimator",
     "PoseFrame",
+    "PoseLandmarkerEstimator",
     "PoseTrack",
-    "SolutionPoseEstimator",
     "SourceInfo",
-    "TasksPoseEstimator",
     "TrackReplayEstimator",
+    "default_model_path",
     "is_track_path",
     "load_track",
     "make_estimator",

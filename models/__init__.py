@@ -1,0 +1,1 @@
+"""The pose model that ships with formcheck (installed as ``formcheck.models``; see README.md)."""
