@@ -24,6 +24,67 @@ def _out_dir(path: Path) -> Path:
     return path
 
 
+RESULT_FILES = ("scorecard.json", "reps.csv", "annotated.mp4")
+
+
+def _holds_result(path: Path) -> bool:
+    return any((path / name).exists() for name in RESULT_FILES)
+
+
+def _result_dir(input_path: Path, out: Path | None, overwrite: bool) -> Path:
+    """Where a result goes, never over an earlier result unless ``overwrite``: the default is
+    formcheck_out/<the input's whole name less its extension>, numbered -2, -3... when taken."""
+    if out is not None:
+        if _holds_result(out) and not overwrite:
+            raise FormcheckError(f"{out} already holds a result; pass --overwrite or another --out.")
+        return out
+    name = input_path.name
+    for suffix in (".json.gz", ".json", input_path.suffix):
+        if suffix and name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    base = Path("formcheck_out") / (name or "analysis")
+    candidate, n = base, 1
+    while _holds_result(candidate) and not overwrite:
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+class _Progress:
+    """A progress bar when the length is known; a running frame count when it is not (a browser
+    recording, a raw stream), drawn only on a terminal."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.done = label, total, 0
+        self._bar = None
+        self._tty = sys.stderr.isatty()
+        if total:
+            self._bar = click.progressbar(
+                length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True
+            )
+        else:
+            click.echo(label, err=True)
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.__enter__()
+        return self
+
+    def update(self, _index: int = 0) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(1)
+        elif self._tty and self.done % 30 == 0:
+            click.echo(f"\r{self.label}: {self.done} frames", err=True, nl=False)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+        elif self._tty:
+            click.echo(f"\r{self.label}: {self.done} frames", err=True)
+
+
 def _require_person(track, path: Path) -> None:
     if not track.has_pose.any():
         raise FormcheckError(
@@ -35,24 +96,54 @@ def _side(text: str) -> Side | None:
     return None if text == "auto" else Side(text)
 
 
-def _extract(source_path: str, model: str | None, label: str):
-    """Run pose estimation over a video, a GIF or a folder of images, with a progress bar."""
+def _open(source_path: str, fps: float | None):
+    """Open a video, GIF or image folder (a one-line error if it can't be read)."""
+    from formcheck.sources import ImageFolderSource, VideoFileSource
+
+    path = Path(source_path)
+    source = ImageFolderSource(path, fps or 30.0) if path.is_dir() else VideoFileSource(path)
+    if isinstance(source, ImageFolderSource):
+        click.echo(
+            f"{Path(source_path).name}: a folder of {source.info.frames} images, taken as "
+            f"{source.info.fps:g} frames a second{'' if fps else ' (say another rate with --fps)'}.",
+            err=True,
+        )
+    elif fps is not None:
+        raise FormcheckError("--fps is for a folder of images; a video's frame times come from the file.")
+    return source
+
+
+def _extract(source, model: str | None, label: str):
+    """Run pose estimation over an opened video, GIF or image folder, with a progress display."""
     from formcheck.pipeline import extract_track
     from formcheck.pose import make_estimator
-    from formcheck.sources import CameraSource, open_source, prefetched
+    from formcheck.sources import VideoFileSource, prefetched
 
-    source = open_source(source_path)
     estimator = make_estimator(model)
     try:
-        length = source.info.frames or None
-        with click.progressbar(
-            length=length, label=label, file=sys.stderr, show_pos=True, show_eta=True
-        ) as bar:
-            frames = source if isinstance(source, CameraSource) else prefetched(source)
-            track = extract_track(frames, source.info, estimator, on_frame=lambda _i: bar.update(1))
+        with _Progress(label, source.info.frames) as progress:
+            track = extract_track(prefetched(source), source.info, estimator, on_frame=progress.update)
     finally:
         estimator.close()
+    if isinstance(source, VideoFileSource) and source.stopped_at_s is not None:
+        track.meta["truncated_at_s"] = round(source.stopped_at_s, 2)
+        click.echo(
+            f"Warning: {Path(source.info.path).name} could not be decoded past {source.stopped_at_s:.1f} s "
+            f"(damaged or cut off); analysed what could be read.",
+            err=True,
+        )
     return track
+
+
+fps_option = click.option(
+    "--fps",
+    type=click.FloatRange(0.1, 1000),
+    default=None,
+    help="Frame rate of a folder of images [default: 30].",
+)
+overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace an earlier result in the output folder."
+)
 
 
 model_option = click.option(
@@ -102,11 +193,20 @@ def cli() -> None:
 @click.argument("video_or_track", type=str)
 @exercise_option
 @side_option("The working side (the top leg, or the side facing up).")
-@out_option("formcheck_out/<name>")
+@out_option("formcheck_out/<name>, numbered when taken")
+@overwrite_option
 @click.option("--no-video", is_flag=True, help="Skip annotated.mp4.")
+@fps_option
 @model_option
 def analyze(
-    video_or_track: str, exercise_name: str, side: str, out: Path | None, no_video: bool, model: str | None
+    video_or_track: str,
+    exercise_name: str,
+    side: str,
+    out: Path | None,
+    overwrite: bool,
+    no_video: bool,
+    fps: float | None,
+    model: str | None,
 ) -> None:
     """Analyse a recorded video (or a saved landmark track) and write a per-rep scorecard."""
     from formcheck.pipeline import analyze_track
@@ -117,14 +217,16 @@ def analyze(
     path = Path(video_or_track)
     if not path.exists():
         raise FormcheckError(f"No such file or folder: {path}")
-    name = path.name.split(".")[0] or "analysis"
-    out_dir = _out_dir(out or Path("formcheck_out") / name)
+    out_dir = _result_dir(path, out, overwrite)
     if is_track_path(path):
         track = load_track(path)
         video_path = Path(track.source.path)
         video_path = video_path if video_path.is_file() and not is_track_path(video_path) else None
+        _out_dir(out_dir)
     else:
-        track = _extract(str(path), model, f"Analysing {path.name}")
+        source = _open(str(path), fps)
+        _out_dir(out_dir)  # made only once the input has opened
+        track = _extract(source, model, f"Analysing {path.name}")
         video_path = path if path.is_file() else None
     _require_person(track, path)
     analysis = analyze_track(track, exercise, _side(side))
@@ -143,9 +245,9 @@ def analyze(
         return
     from formcheck.video import render_annotated
 
-    with click.progressbar(length=len(track), label="Drawing annotated video", file=sys.stderr) as bar:
-        render_annotated(analysis, video_path, out_dir / "annotated.mp4", on_frame=lambda _i: bar.update(1))
-    click.echo(f"Wrote {out_dir / 'annotated.mp4'}")
+    with _Progress("Drawing annotated video", len(track)) as progress:
+        note = render_annotated(analysis, video_path, out_dir / "annotated.mp4", on_frame=progress.update)
+    click.echo(f"Wrote {out_dir / 'annotated.mp4'}{f' ({note})' if note else ''}")
 
 
 @cli.command()
@@ -261,8 +363,9 @@ def live(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Track file to write (.json, or .json.gz compressed).",
 )
+@fps_option
 @model_option
-def extract(video: str, output: Path, model: str | None) -> None:
+def extract(video: str, output: Path, fps: float | None, model: str | None) -> None:
     """Save the pose landmarks of every frame (a track) so scoring can be re-run without inference."""
     from formcheck.pose import is_track_path, save_track
 
@@ -270,8 +373,9 @@ def extract(video: str, output: Path, model: str | None) -> None:
         raise FormcheckError(f"{output}: a track file must end in .json or .json.gz.")
     if not Path(video).exists():
         raise FormcheckError(f"No such file or folder: {video}")
+    source = _open(video, fps)
     _out_dir(output.parent if str(output.parent) else Path("."))
-    track = _extract(video, model, f"Extracting {Path(video).name}")
+    track = _extract(source, model, f"Extracting {Path(video).name}")
     _require_person(track, Path(video))
     save_track(track, output)
     found = int(track.has_pose.sum())
@@ -401,6 +505,10 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"Error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a full disk, a folder that went away, a device error while writing
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

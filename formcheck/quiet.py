@@ -7,6 +7,10 @@ import ctypes
 import os
 import sys
 
+# FFmpeg (inside OpenCV) reports a damaged file frame by frame on stderr; formcheck says it once,
+# in words ("truncated_input"). Read by OpenCV when its FFmpeg backend starts.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+
 
 @contextlib.contextmanager
 def quiet_native_stderr():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,6 +15,16 @@ from formcheck.engine import Fault, HoldRecord, RepRecord, Warning
 from formcheck.pose import SourceInfo
 
 SCHEMA = "formcheck.scorecard/1"
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _fault_dict(f: Fault, in_hold: bool) -> dict:
@@ -142,7 +153,8 @@ class Scorecard:
         return card
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2) + "\n"
+        """Strict JSON: a value that could not be measured (NaN, infinite) is null."""
+        return json.dumps(_finite(self.to_dict()), indent=2, allow_nan=False) + "\n"
 
     def to_csv(self) -> str:
         """One row per rep and per hold, the rep metrics as columns, then the set and its side."""
@@ -268,5 +280,20 @@ def scorecard_from_analysis(analysis) -> Scorecard:
         source,
         int(track.has_pose.sum()),
         [one_set],
-        list(engine.warnings),
+        input_warnings(track.meta) + list(engine.warnings),
     )
+
+
+def input_warnings(meta: dict) -> list[Warning]:
+    """What the input itself lacked, noted in the track's meta when it was read."""
+    stopped = meta.get("truncated_at_s")
+    if not isinstance(stopped, (int, float)) or not math.isfinite(stopped):
+        return []
+    return [
+        Warning(
+            "truncated_input",
+            float(stopped),
+            f"The video could not be decoded past {stopped:.1f} s (damaged or cut off); "
+            "only what came before was analysed.",
+        )
+    ]

@@ -25,8 +25,28 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 Frame = tuple[int, float, np.ndarray]
 
 
+# A frame count a container reports is believed only in this range: browser recordings (WebM),
+# raw streams and misnamed files report 0, negative or absurd counts.
+MAX_PLAUSIBLE_FRAMES = 10_000_000
+# Decoding that ends this many frames (and this share of the file) short of the container's
+# count means the file is damaged or cut off, not that the count was rounded.
+TRUNCATED_MIN_MISSING_FRAMES = 3
+TRUNCATED_MIN_MISSING_SHARE = 0.01
+
+
+def _open_capture(path: Path) -> cv2.VideoCapture:
+    """Frames as a player shows them: a phone's rotation flag (display matrix) is applied."""
+    cap = cv2.VideoCapture(str(path))
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # OpenCV's default too; said, not assumed
+    return cap
+
+
 class VideoFileSource:
-    """A video file or animated GIF read with OpenCV."""
+    """A video file or animated GIF read with OpenCV, upright as it plays.
+
+    After iterating, ``stopped_at_s`` is the time of the last decoded frame when decoding ended
+    well short of the container's frame count (a damaged or cut-off file), else None.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -35,20 +55,24 @@ class VideoFileSource:
         if self.path.is_dir():
             raise FormcheckError(f"{self.path} is a folder; pass a video file or a folder of images.")
         with quiet_native_stderr():  # FFmpeg explains a broken file on stderr; we say it in one line
-            cap = cv2.VideoCapture(str(self.path))
+            cap = _open_capture(self.path)
             ok, first = cap.read() if cap.isOpened() else (False, None)
             fps = cap.get(cv2.CAP_PROP_FPS)
-            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+            self.rotation_deg = int(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
             cap.release()
         if not ok or first is None:
             raise FormcheckError(
                 f"{self.path} cannot be read as a video (corrupt, empty or unsupported format)."
             )
         self._fps = float(fps) if fps and 0 < fps < 1000 else 30.0
-        self.info = SourceInfo(str(self.path), self._fps, first.shape[1], first.shape[0], max(count, 0))
+        frames = int(count) if 0 < count < MAX_PLAUSIBLE_FRAMES else 0  # 0: unknown
+        self.info = SourceInfo(str(self.path), self._fps, first.shape[1], first.shape[0], frames)
+        self.stopped_at_s: float | None = None
 
     def __iter__(self) -> Iterator[Frame]:
-        cap = cv2.VideoCapture(str(self.path))
+        with quiet_native_stderr():
+            cap = _open_capture(self.path)
         last_t = -1.0
         index = 0
         try:
@@ -65,6 +89,9 @@ class VideoFileSource:
                 index += 1
         finally:
             cap.release()
+        missing = self.info.frames - index
+        if missing >= max(TRUNCATED_MIN_MISSING_FRAMES, TRUNCATED_MIN_MISSING_SHARE * self.info.frames):
+            self.stopped_at_s = max(last_t, 0.0)
 
 
 class ImageFolderSource:
@@ -140,16 +167,6 @@ class CameraSource:
                     break
         finally:
             self._cap.release()
-
-
-def open_source(spec: str | Path | int, fps: float = 30.0):
-    """Pick the source for a path, a folder or a camera index."""
-    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-        return CameraSource(int(spec))
-    path = Path(spec)
-    if path.is_dir():
-        return ImageFolderSource(path, fps)
-    return VideoFileSource(path)
 
 
 def prefetched(frames: Iterable[Frame], depth: int = 8) -> Iterator[Frame]:

@@ -63,6 +63,17 @@ def save_track(track: PoseTrack, path: str | Path, digits: tuple[int, int, int] 
     atomic_write_bytes(Path(path), data)
 
 
+# What a plausible track holds. Image coordinates are fractions of the frame (a landmark may lie
+# off-frame, not a hundred frames away); world coordinates are metres; times are seconds.
+MAX_ABS_IMAGE = 100.0
+MAX_ABS_WORLD_M = 100.0
+MAX_T_S = 1e6  # eleven days
+MAX_FRAME_GAP_S = 3600.0
+MAX_MEDIAN_FRAME_GAP_S = 10.0  # 0.1 frames a second, the slowest --fps
+MAX_FPS = 1000.0
+MAX_SIDE_PX = 100_000
+
+
 def load_track(path: str | Path) -> PoseTrack:
     path = Path(path)
     if not path.is_file():
@@ -72,12 +83,27 @@ def load_track(path: str | Path) -> PoseTrack:
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
         data = json.loads(raw)
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, RecursionError) as exc:
         raise FormcheckError(f"{path} is not a readable track file ({exc.__class__.__name__}).") from None
     return track_from_dict(data, str(path))
 
 
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float)  # not bool, not a string that looks like a number
+
+
+def _numbers(values: object, count: int, limit: float) -> np.ndarray | None:
+    """``count`` finite numbers within +-limit, or None."""
+    if not isinstance(values, list) or len(values) != count or not all(map(_is_number, values)):
+        return None
+    array = np.array(values, dtype=float)
+    return array if np.all(np.abs(array) <= limit) else None  # NaN and inf fail too
+
+
 def track_from_dict(data: object, name: str = "track") -> PoseTrack:
+    """A track from its JSON form, checked: anything a formcheck track cannot hold is a one-line
+    error naming what is wrong, never a silently wrong analysis."""
+
     def bad(why: str) -> FormcheckError:
         return FormcheckError(f"{name} is not a valid formcheck track: {why}.")
 
@@ -86,33 +112,42 @@ def track_from_dict(data: object, name: str = "track") -> PoseTrack:
     src, frames = data.get("source"), data.get("frames")
     if not isinstance(src, dict) or not isinstance(frames, list):
         raise bad('it needs a "source" object and a "frames" list')
-    try:
-        source = SourceInfo(
-            path=str(src.get("path", "")),
-            fps=float(src["fps"]),
-            width=int(src["width"]),
-            height=int(src["height"]),
-            frames=len(frames),
-        )
-    except (KeyError, TypeError, ValueError):
-        raise bad("the source needs fps, width and height") from None
+    fps, width, height = src.get("fps"), src.get("width"), src.get("height")
+    if not (_is_number(fps) and 0 < fps <= MAX_FPS):
+        raise bad(f"the source's fps must be a number from 0 to {MAX_FPS:g}")
+    if not all(type(v) is int and 0 < v <= MAX_SIDE_PX for v in (width, height)):
+        raise bad("the source's width and height must be whole numbers of pixels")
+    if not isinstance(src.get("path", ""), str):
+        raise bad("the source's path must be text")
+    source = SourceInfo(str(src.get("path", "")), float(fps), width, height, len(frames))
     n = len(frames)
+    if n == 0:
+        raise bad("it has no frames")
     t_s = np.empty(n)
     image = np.full((n, NUM_LANDMARKS, 3), np.nan)
     world = np.full((n, NUM_LANDMARKS, 3), np.nan)
     visibility = np.zeros((n, NUM_LANDMARKS))
-    try:
-        for i, f in enumerate(frames):
-            t_s[i] = float(f["t"])
-            if "image" in f:
-                image[i] = np.asarray(f["image"], dtype=float).reshape(NUM_LANDMARKS, 3)
-                world[i] = np.asarray(f["world"], dtype=float).reshape(NUM_LANDMARKS, 3)
-                visibility[i] = np.asarray(f["visibility"], dtype=float).reshape(NUM_LANDMARKS)
-    except (KeyError, TypeError, ValueError):
-        raise bad(
-            f"frame {i} is malformed (each needs t, and image/world/visibility of 33 landmarks)"
-        ) from None
-    if n and np.any(np.diff(t_s) < 0):
-        raise bad("frame times go backwards")
+    for i, f in enumerate(frames):
+        if not isinstance(f, dict) or not _is_number(f.get("t")) or not abs(f["t"]) <= MAX_T_S:
+            raise bad(f"frame {i} needs a time t in seconds")
+        t_s[i] = f["t"]
+        if "image" not in f:
+            continue  # no person in this frame
+        xyz = _numbers(f["image"], 3 * NUM_LANDMARKS, MAX_ABS_IMAGE)
+        metres = _numbers(f.get("world"), 3 * NUM_LANDMARKS, MAX_ABS_WORLD_M)
+        seen = _numbers(f.get("visibility"), NUM_LANDMARKS, 1.0)
+        if xyz is None or metres is None or seen is None or np.any(seen < 0):
+            raise bad(
+                f"frame {i} is malformed (image and world need 99 finite numbers each, "
+                "visibility 33 from 0 to 1)"
+            )
+        image[i], world[i] = xyz.reshape(NUM_LANDMARKS, 3), metres.reshape(NUM_LANDMARKS, 3)
+        visibility[i] = seen
+    gaps = np.diff(t_s)
+    if np.any(gaps <= 0):
+        i = int(np.argmax(gaps <= 0))
+        raise bad(f"frame times must increase (frames {i} and {i + 1}: {t_s[i]:g} s, then {t_s[i + 1]:g} s)")
+    if n > 1 and (np.median(gaps) > MAX_MEDIAN_FRAME_GAP_S or np.max(gaps) > MAX_FRAME_GAP_S):
+        raise bad(f"frame times are not seconds of video (median gap {np.median(gaps):g} s)")
     meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
     return PoseTrack(source, t_s, image, world, visibility, meta)
