@@ -125,6 +125,9 @@ def _extract(source, model: str | None, label: str):
             track = extract_track(prefetched(source), source.info, estimator, on_frame=progress.update)
     finally:
         estimator.close()
+    if len(track) < 2:
+        name = Path(source.info.path).name
+        raise FormcheckError(f"{name} holds a single picture; formcheck needs a video.")
     if isinstance(source, VideoFileSource) and source.stopped_at_s is not None:
         track.meta["truncated_at_s"] = round(source.stopped_at_s, 2)
         click.echo(

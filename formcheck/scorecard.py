@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from formcheck.atomic import atomic_write_text
+from formcheck.atomic import atomic_path, write_synced
 from formcheck.engine import Fault, HoldRecord, RepRecord, Warning
 from formcheck.pose import SourceInfo
 
@@ -219,10 +219,11 @@ class Scorecard:
             )
 
     def write(self, out_dir: Path) -> tuple[Path, Path]:
-        """Write scorecard.json and reps.csv atomically."""
+        """Write scorecard.json and reps.csv atomically, both or neither."""
         json_path, csv_path = out_dir / "scorecard.json", out_dir / "reps.csv"
-        atomic_write_text(csv_path, self.to_csv())
-        atomic_write_text(json_path, self.to_json())
+        with atomic_path(csv_path) as csv_tmp, atomic_path(json_path) as json_tmp:
+            for tmp, text in ((csv_tmp, self.to_csv()), (json_tmp, self.to_json())):
+                write_synced(tmp, text.encode("utf-8"))
         return json_path, csv_path
 
     def table(self) -> str:

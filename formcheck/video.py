@@ -1,64 +1,131 @@
-"""Writing the annotated video: the analysed frames again, with the overlay, written atomically."""
+"""Writing the annotated video: the analysed frames again, with the overlay, written atomically.
+
+The video is H.264 in MP4 (yuv420p, +faststart), which browsers and phones play, encoded with
+libx264 through PyAV. Without PyAV it falls back to OpenCV's MPEG-4 Part 2 (``mp4v``), which
+desktop players open but browsers do not, and says so.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
+import numpy as np
 
+from formcheck.atomic import atomic_path
 from formcheck.errors import FormcheckError
 from formcheck.feedback import Coach
 from formcheck.overlay import DisplayState, draw_frame
 from formcheck.pipeline import Analysis
 from formcheck.sources import VideoFileSource, prefetched
 
+# x264's constant-quality level and speed: small files whose skeleton lines stay crisp.
+H264_CRF = 23
+H264_PRESET = "veryfast"
+
+
+class H264Writer:
+    """BGR frames to an H.264 MP4 with PyAV; every write error surfaces (a full disk raises)."""
+
+    note = ""
+
+    def __init__(self, path: Path, fps: float, width: int, height: int):
+        import av
+
+        self._av = av
+        self._container = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
+        self._stream = self._container.add_stream(
+            "libx264",
+            rate=Fraction(fps).limit_denominator(1001),
+            options={"crf": str(H264_CRF), "preset": H264_PRESET},
+        )
+        # yuv420p halves the colour resolution: the picture needs even sides.
+        self._width, self._height = width - width % 2, height - height % 2
+        self._stream.width, self._stream.height, self._stream.pix_fmt = self._width, self._height, "yuv420p"
+
+    def write(self, frame_bgr: np.ndarray) -> None:
+        frame = self._av.VideoFrame.from_ndarray(frame_bgr[: self._height, : self._width], format="bgr24")
+        self._container.mux(self._stream.encode(frame))
+
+    def close(self) -> None:
+        self._container.mux(self._stream.encode(None))
+        self._container.close()
+
+    def abort(self) -> None:
+        self._container.close()
+
+
+class Mp4vWriter:
+    """OpenCV's MPEG-4 Part 2 writer, when PyAV is not installed."""
+
+    note = "MPEG-4 Part 2, which browsers don't play: pip install av for H.264"
+
+    def __init__(self, path: Path, fps: float, width: int, height: int):
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+        if not self._writer.isOpened():
+            raise FormcheckError(f"Cannot write video {path} (no mp4 encoder available); use --no-video.")
+
+    def write(self, frame_bgr: np.ndarray) -> None:
+        self._writer.write(frame_bgr)
+
+    def close(self) -> None:
+        self._writer.release()
+
+    abort = close
+
+
+def open_video_writer(path: Path, fps: float, width: int, height: int) -> H264Writer | Mp4vWriter:
+    try:
+        return H264Writer(path, fps, width, height)
+    except ImportError:
+        return Mp4vWriter(path, fps, width, height)
+
 
 def render_annotated(
     analysis: Analysis, video_path: str | Path, out_path: Path, on_frame: Callable[[int], None] | None = None
-) -> None:
-    """Draw the analysis over every frame of ``video_path`` into ``out_path`` (mp4)."""
+) -> str:
+    """Draw the analysis over every frame of ``video_path`` into ``out_path``; returns a note on
+    the format when it is not H.264 (else "")."""
     source = VideoFileSource(video_path)
     info = source.info
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.stem}.", suffix=".mp4")
-    os.close(fd)
-    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height))
-    if not writer.isOpened():
-        Path(tmp).unlink(missing_ok=True)
-        raise FormcheckError(f"Cannot write video {out_path} (no mp4 encoder available); use --no-video.")
+    with atomic_path(out_path) as tmp:
+        writer = open_video_writer(tmp, info.fps, info.width, info.height)
+        try:
+            _draw_all(analysis, source, writer, on_frame)
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+    return writer.note
+
+
+def _draw_all(analysis: Analysis, source: VideoFileSource, writer, on_frame) -> None:
     smoothed, metrics = analysis.smoothed, analysis.metrics
     title = f"{analysis.exercise.name} ({analysis.side.value})"
     state = DisplayState()
     coach = Coach()
     n = len(smoothed)
-    try:
-        for index, t_s, frame in prefetched(source):
-            if index >= n:
-                break
-            values, confidence = metrics.frame(index)
-            state.apply(t_s, analysis.events[index])
-            state.cue = coach.apply(t_s, analysis.exercise, analysis.events[index])
-            has_pose = bool(smoothed.has_pose[index])
-            draw_frame(
-                frame,
-                t_s,
-                smoothed.image[index] if has_pose else None,
-                smoothed.visibility[index] if has_pose else None,
-                values,
-                confidence,
-                analysis.side,
-                analysis.exercise.primary_signal,
-                title,
-                state,
-            )
-            writer.write(frame)
-            if on_frame is not None:
-                on_frame(index)
-        writer.release()
-        os.replace(tmp, out_path)
-    except BaseException:
-        writer.release()
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    for index, t_s, frame in prefetched(source):
+        if index >= n:
+            break
+        values, confidence = metrics.frame(index)
+        state.apply(t_s, analysis.events[index])
+        state.cue = coach.apply(t_s, analysis.exercise, analysis.events[index])
+        has_pose = bool(smoothed.has_pose[index])
+        draw_frame(
+            frame,
+            t_s,
+            smoothed.image[index] if has_pose else None,
+            smoothed.visibility[index] if has_pose else None,
+            values,
+            confidence,
+            analysis.side,
+            analysis.exercise.primary_signal,
+            title,
+            state,
+        )
+        writer.write(frame)
+        if on_frame is not None:
+            on_frame(index)
