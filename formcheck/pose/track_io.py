@@ -71,6 +71,7 @@ MAX_T_S = 1e6  # eleven days
 MAX_FRAME_GAP_S = 3600.0
 MAX_MEDIAN_FRAME_GAP_S = 10.0  # 0.1 frames a second, the slowest --fps
 MAX_FPS = 1000.0
+MIN_MEDIAN_FRAME_GAP_S = 0.5 / MAX_FPS
 MAX_SIDE_PX = 100_000
 
 
@@ -147,7 +148,10 @@ def track_from_dict(data: object, name: str = "track") -> PoseTrack:
     if np.any(gaps <= 0):
         i = int(np.argmax(gaps <= 0))
         raise bad(f"frame times must increase (frames {i} and {i + 1}: {t_s[i]:g} s, then {t_s[i + 1]:g} s)")
-    if n > 1 and (np.median(gaps) > MAX_MEDIAN_FRAME_GAP_S or np.max(gaps) > MAX_FRAME_GAP_S):
+    if n > 1 and (
+        not MIN_MEDIAN_FRAME_GAP_S <= np.median(gaps) <= MAX_MEDIAN_FRAME_GAP_S
+        or np.max(gaps) > MAX_FRAME_GAP_S
+    ):
         raise bad(f"frame times are not seconds of video (median gap {np.median(gaps):g} s)")
     meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
     return PoseTrack(source, t_s, image, world, visibility, meta)
