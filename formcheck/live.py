@@ -236,6 +236,7 @@ class LiveSession:
         else:
             events = self.engine.update(m)
         self.display.apply(t, events)
+        self.display.blind = self.engine.blind_metrics if self.engine is not None else frozenset()
         self.display.cue = self.coach.apply(t, self.exercise, events)
         if set_ended or any(isinstance(e, (RepCompleted, HoldEnded)) for e in events):
             self.save()

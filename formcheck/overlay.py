@@ -35,6 +35,7 @@ class DisplayState:
     hold_start_s: float | None = None
     holds: int = 0
     cue: Cue | None = None
+    blind: frozenset[str] | set[str] = frozenset()  # measures the camera can't see: not drawn as numbers
 
     def apply(self, t_s: float, events: list[Event]) -> None:
         for e in events:
@@ -83,15 +84,13 @@ def draw_frame(
         for i in range(11, 33):
             cv2.circle(img, tuple(pts[i]), thick + 1, GREEN if vis[i] >= 0.5 else GREY, -1)
         for metric, joint, label in JOINT_LABELS:
-            idx = Landmark[f"{working}_{joint}"]
-            if confidence.get(metric, 0) >= 0.5:
-                _text(
-                    img,
-                    f"{label} {values[metric]:.0f}",
-                    (pts[idx][0] + 8, pts[idx][1] - 8),
-                    0.5 * scale,
-                    WHITE,
-                )
+            if metric not in values:
+                continue
+            at = (pts[Landmark[f"{working}_{joint}"]][0] + 8, pts[Landmark[f"{working}_{joint}"]][1] - 8)
+            if metric in state.blind:
+                _text(img, f"{label} unseen", at, 0.5 * scale, GREY)
+            elif confidence.get(metric, 0) >= 0.5:
+                _text(img, f"{label} {values[metric]:.0f}", at, 0.5 * scale, WHITE)
         if signal and confidence.get(signal, 0) >= 0.5:
             ankle = pts[Landmark[f"{working}_ANKLE"]]
             unit = "" if signal.endswith("ratio") else " deg"

@@ -15,6 +15,8 @@ from formcheck.engine import Fault, HoldRecord, RepRecord, Warning
 from formcheck.pose import SourceInfo
 
 SCHEMA = "formcheck.scorecard/1"
+# How a measure the camera could not see is shown in the table and the CSV (null in the JSON).
+UNSEEN = "unseen"
 
 
 def _finite(value):
@@ -194,7 +196,7 @@ class Scorecard:
                     round(r.end_s - r.start_s, 2),
                     "",
                     r.score,
-                    *("" if r.metrics.get(k) is None else r.metrics[k] for k in metric_names),
+                    *(UNSEEN if r.metrics.get(k) is None else r.metrics[k] for k in metric_names),
                     ";".join(f.code for f in r.faults),
                     x.index,
                     x.side,
@@ -252,7 +254,7 @@ def _set_table(x: ExerciseSet) -> list[str]:
             knee = r.metrics.get("knee_flexion_deg")
             lines.append(
                 f"{r.index:>3}  {r.start_s:5.1f}-{r.end_s:5.1f}s  {r.metrics['range_deg']:5.0f}°  "
-                f"{'  -  ' if knee is None else f'{knee:5.0f}°':>9}  {r.score:>5}  "
+                f"{UNSEEN if knee is None else f'{knee:5.0f}°':>9}  {r.score:>5}  "
                 f"{', '.join(f.code for f in r.faults) or 'none'}"
             )
     if x.holds:

@@ -104,7 +104,8 @@ def render_annotated(
 def _draw_all(analysis: Analysis, source: VideoFileSource, writer, on_frame) -> None:
     smoothed, metrics = analysis.smoothed, analysis.metrics
     title = f"{analysis.exercise.name} ({analysis.side.value})"
-    state = DisplayState()
+    # the whole recording's verdict: a measure found unseen is unseen in every frame
+    state = DisplayState(blind=frozenset(analysis.engine.blind_metrics))
     coach = Coach()
     n = len(smoothed)
     for index, t_s, frame in prefetched(source):

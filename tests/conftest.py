@@ -45,3 +45,19 @@ def tiny_video(tmp_path_factory) -> Path:
         writer.write(frame)
     writer.release()
     return path
+
+
+def kept_frames(t_s, fps: float, seed: int, burst_p: float = 0.1) -> list[int]:
+    """Which frames a slow, irregular reader keeps: about ``fps`` a second with jittered spacing,
+    and now and then a burst of 0.2-0.5 s dropped (a busy machine), seeded so runs repeat."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    keep, next_t = [], float("-inf")
+    for i, t in enumerate(t_s):
+        if t >= next_t:
+            keep.append(i)
+            next_t = (
+                t + rng.uniform(0.7, 1.3) / fps + (rng.uniform(0.2, 0.5) if rng.random() < burst_p else 0.0)
+            )
+    return keep

@@ -100,3 +100,19 @@ def test_progressions_run_on_the_plank_clip():
     a = analyse("side_plank_forearm.mp4", "side-plank-leg-lift")
     assert len(a.engine.holds) == 1
     assert len(a.engine.reps) == 0  # she holds still: no lifts
+
+
+def test_a_measure_the_camera_cannot_see_is_unseen_everywhere():
+    """From the clam clip's floor-level camera the knee bend can't be seen: the warning says so
+    once, and no rep shows a knee angle in the JSON, the CSV or the table."""
+    analysis = analyze_track(load_track(fixture_track("clamshell_front.mp4")), load_exercise("clamshell"))
+    card = scorecard_from_analysis(analysis)
+    data = card.to_dict()
+    warned = [w for w in data["warnings"] if w["code"] == "camera_view" and "knee_bend" in w["message"]]
+    assert len(warned) == 1
+    assert all(r["metrics"]["knee_flexion_deg"] is None for r in data["reps"])
+    header, *rows = card.to_csv().splitlines()
+    column = header.split(",").index("knee_flexion_deg")
+    assert [row.split(",")[column] for row in rows] == ["unseen"] * 6
+    assert all("unseen" in line for line in card.table().splitlines()[2:8])
+    assert "knee_flexion_deg" in analysis.engine.blind_metrics

@@ -10,6 +10,10 @@ from formcheck.exercises import HoldSpec, RepSpec
 
 # The resting level is the lowest signal over this many seconds of rest.
 REST_WINDOW_S = 3.0
+# ...of the signal's running median over this many samples, so one wild frame (a cross-dissolve,
+# a landmark swap) cannot become the resting level: from a base 40 degrees too low, the next rep
+# could never come back down far enough to end, and every later rep was lost.
+REST_MEDIAN_SAMPLES = 3
 # A steady rest must have been seen this long before the first rep may start.
 MIN_REST_S = 0.3
 # A rep or hold whose signal cannot be measured this long is abandoned.
@@ -50,12 +54,14 @@ class RepCounter:
     _last_seen_s: float | None = None
     _armed: bool = False
     _trace: list[tuple[float, float]] = field(default_factory=list)  # (t_s, value) of the current rep
+    _recent: deque = field(default_factory=lambda: deque(maxlen=REST_MEDIAN_SAMPLES))
 
     def reset(self) -> None:
         self.phase = RepPhase.REST
         self.rest_level = self._floor = self._low_s = None
         self._armed = False
         self._rest.clear()
+        self._recent.clear()
 
     def _rest_is_steady(self, t_s: float) -> bool:
         """The last MIN_REST_S of rest stayed within half a start rise: a real resting position,
@@ -81,12 +87,14 @@ class RepCounter:
                 return "abort" if was_up else None
             return None
         self._last_seen_s = t_s
+        self._recent.append(value)
         if self.phase is RepPhase.REST:
-            self._rest.append((t_s, value))
+            steady = sorted(self._recent)[len(self._recent) // 2]
+            self._rest.append((t_s, steady))
             while self._rest and t_s - self._rest[0][0] > REST_WINDOW_S:
                 self._rest.popleft()
             self.rest_level = min(v for _, v in self._rest)
-            self._floor = value if self._floor is None else min(self._floor, value)
+            self._floor = steady if self._floor is None else min(self._floor, steady)
             base = max(self.rest_level, self._floor)
             if value <= base + 0.25 * self.spec.start_rise:
                 self._low_s = t_s
@@ -103,10 +111,10 @@ class RepCounter:
             self.peak, self.peak_s = value, t_s
         if value <= self.base + self.spec.end_fraction * (self.peak - self.base):
             self.phase = RepPhase.REST
-            self._floor = value
+            self._floor = max(value, sorted(self._recent)[len(self._recent) // 2])
             self._low_s = t_s
             self._rest.clear()
-            self._rest.append((t_s, value))
+            self._rest.append((t_s, self._floor))
             return "end"
         return None
 

@@ -60,14 +60,21 @@ class ExerciseEngine:
         self._peak_report: dict[str, float | None] = {}
         self._unseen_counts: dict[str, int] = {}
         self._camera_warned: set[str] = set()
+        # Metrics this camera was found unable to see (a camera_view warning was given): from then
+        # on their rules are not checked and they are reported as unseen, so "not checked" stays true.
+        self.blind_metrics: set[str] = set()
         self._seen_person = False
 
     # -- helpers -------------------------------------------------------------------------------
-    @staticmethod
-    def _confident(m: FrameMetrics, metric: str) -> float | None:
-        if m.confidence.get(metric, 0.0) < CONFIDENT:
+    def _confident(self, m: FrameMetrics, metric: str) -> float | None:
+        if m.confidence.get(metric, 0.0) < CONFIDENT or metric in self.blind_metrics:
             return None
         return m.values.get(metric)
+
+    def _seen(self, m: FrameMetrics, metric: str) -> tuple[float, float]:
+        """A metric's value and confidence as the rules see it (no confidence once blind)."""
+        confidence = 0.0 if metric in self.blind_metrics else m.confidence.get(metric, 0.0)
+        return m.values.get(metric, float("nan")), confidence
 
     def _warn(self, w: Warning, events: list[Event]) -> None:
         self.warnings.append(w)
@@ -81,6 +88,7 @@ class ExerciseEngine:
             self._unseen_counts[code] = self._unseen_counts.get(code, 0) + 1
             if self._unseen_counts[code] >= threshold and code not in self._camera_warned:
                 self._camera_warned.add(code)
+                self.blind_metrics.add(w.rule.metric)
                 hint = w.rule.unseen_hint or "face the camera with your whole body in view"
                 self._warn(
                     Warning(
@@ -133,7 +141,7 @@ class ExerciseEngine:
         if not timer.active:
             return False
         for w in self._hold_watches:
-            value, conf = m.values.get(w.rule.metric, float("nan")), m.confidence.get(w.rule.metric, 0.0)
+            value, conf = self._seen(m, w.rule.metric)
             if w.rule.reference is Reference.HOLD_START and w.reference is None:
                 if conf >= CONFIDENT:
                     self._hold_ref_samples.setdefault(w.rule.metric, []).append(value)
@@ -223,12 +231,7 @@ class ExerciseEngine:
             phase = w.rule.phase
             if phase is Phase.REP_END or (phase is Phase.PEAK and not at_peak):
                 continue
-            fault = w.observe(
-                m.t_s,
-                m.values.get(w.rule.metric, float("nan")),
-                m.confidence.get(w.rule.metric, 0.0),
-                track_spans=False,
-            )
+            fault = w.observe(m.t_s, *self._seen(m, w.rule.metric), track_spans=False)
             if fault is not None:
                 events.append(FaultRaised(m.t_s, fault, w.rule.cue))
 
@@ -238,9 +241,11 @@ class ExerciseEngine:
             self._rep_watches = []
             return
         up_s, down_s = counter.tempo_s(t_s)
+        # a measure whose rule saw nothing in this rep is reported unseen, not as a stray value
+        unseen = {w.rule.metric for w in self._rep_watches if w.unseen} | self.blind_metrics
         rep_metrics = {
             "range_deg": round(counter.range, 1),
-            **self._peak_report,
+            **{k: None if k in unseen else v for k, v in self._peak_report.items()},
             "up_s": round(up_s, 2),
             "down_s": round(down_s, 2),
         }
