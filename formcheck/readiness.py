@@ -30,6 +30,9 @@ TOO_FAR_SPAN = 0.3
 # How long the start position must be held still before the countdown, and the default countdown.
 START_HOLD_S = 1.0
 COUNTDOWN_S = 3.0
+# A set-up problem must last this long before it interrupts the start position: one frame of a
+# foot at the edge (common after a burst of dropped frames) is not a reason to start over.
+PROBLEM_DEBOUNCE_S = 0.3
 
 KEY_JOINTS = {
     "head": (L.NOSE,),
@@ -138,9 +141,11 @@ class StartGate:
         self.problem: Problem | None = None
         self._window: deque[tuple[float, list[float]]] = deque()
         self._countdown_from: float | None = None
+        self._problem_since: float | None = None
 
     def reset(self) -> None:
         self.state, self.problem, self._countdown_from = GateState.WAITING, None, None
+        self._problem_since = None
         self._window.clear()
 
     def _still(self, t_s: float, m: FrameMetrics) -> bool:
@@ -154,7 +159,7 @@ class StartGate:
         self._window.append((t_s, values))
         while t_s - self._window[0][0] > self.hold_s:
             self._window.popleft()
-        if t_s - self._window[0][0] < 0.9 * self.hold_s:
+        if t_s - self._window[0][0] < 0.9 * self.hold_s - 1e-6:
             return False
         spread = np.ptp(np.array([v for _, v in self._window]), axis=0)
         return all(s <= tol for s, (_, tol) in zip(spread, self._signals, strict=True))
@@ -164,9 +169,12 @@ class StartGate:
             return self.state
         self.problem = problems[0] if problems else None
         if problems:
-            self.state, self._countdown_from = GateState.WAITING, None
-            self._window.clear()
+            self._problem_since = t_s if self._problem_since is None else self._problem_since
+            if self.state is GateState.WAITING or t_s - self._problem_since >= PROBLEM_DEBOUNCE_S:
+                self.state, self._countdown_from = GateState.WAITING, None
+                self._window.clear()
             return self.state
+        self._problem_since = None
         still = self._still(t_s, m)
         if self.state is GateState.COUNTDOWN and not still:
             self.state, self._countdown_from = GateState.HOLDING, None

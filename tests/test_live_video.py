@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from conftest import fixture_track, shared_video
+from conftest import fixture_track, kept_frames, shared_video
 from test_cli import assert_one_line_error, formcheck
 
 from formcheck.exercises import load_exercise
@@ -43,18 +43,19 @@ def live_command(clip: str, exercise: str, out) -> list[str]:
 
 
 @pytest.mark.parametrize(("clip", "exercise"), CLIPS)
-def test_live_counts_what_analyze_counts(tmp_path, clip, exercise):
+def test_live_plays_a_video_as_a_camera(tmp_path, clip, exercise):
+    """Real time through the CLI. How many frames a busy machine drops is not ours to fix in a
+    test, so the counts are checked only when none was dropped (the seeded tests below and in
+    test_live.py pin the counts under drops deterministically)."""
     offline = analyze_track(load_track(fixture_track(clip)), load_exercise(exercise)).engine
     r = subprocess.run(live_command(clip, exercise, tmp_path), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     card = json.loads((tmp_path / "scorecard.json").read_text())
-    dropped = card["live"]["frames_dropped"]
-    # Dropped frames (a busy machine) may cost a rep at most; none dropped, the counts agree exactly.
-    slack = 1 if dropped else 0
-    assert abs(card["summary"]["reps"] - len(offline.reps)) <= slack, (card["live"], r.stdout)
-    assert abs(card["summary"]["holds"] - len(offline.holds)) <= slack
-    for live_hold, hold in zip(card["holds"], offline.holds, strict=False):
-        assert live_hold["duration_s"] == pytest.approx(hold.duration_s, abs=0.6)
+    live = card["live"]
+    assert live["frames_processed"] + live["frames_dropped"] == live["frames_captured"]
+    if live["frames_dropped"] == 0:
+        assert card["summary"]["reps"] == len(offline.reps), (live, r.stdout)
+        assert card["summary"]["holds"] == len(offline.holds)
     assert card["live"]["ended_by"] == "source_ended"
     assert card["live"]["latency_ms"]["p95"] is not None
     assert "Session ended: the video ended" in r.stdout
@@ -99,3 +100,46 @@ def test_live_bad_input_is_one_line(tmp_path):
     assert_one_line_error(r, "not both")
     r = formcheck("live", "--source", str(video), "-e", "squat", "--out", str(tmp_path))
     assert_one_line_error(r, "Unknown exercise", "clamshell")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_live_through_mediapipe_at_10_fps_with_bursts_of_drops(tmp_path, seed):
+    """The real pose model on the frames a slow machine would keep (seeded, so it repeats)."""
+    import time as clock
+
+    import cv2
+
+    from formcheck.capture import Captured
+    from formcheck.live import EndReason, LiveSession
+    from formcheck.pipeline import LiveMeasurer
+    from formcheck.pose import make_estimator
+    from formcheck.sources import VideoFileSource
+
+    source = VideoFileSource(shared_video("clamshell_front.mp4"))
+    frames = list(source)
+    t_s = [t for _, t, _ in frames]
+    keep = kept_frames(t_s, 10, seed)
+    offline = analyze_track(
+        load_track(fixture_track("clamshell_front.mp4")), load_exercise("clamshell")
+    ).engine
+    estimator = make_estimator()
+    try:
+        info = source.info
+        session = LiveSession(
+            load_exercise("clamshell"),
+            LiveMeasurer(estimator, info.width, info.height),
+            info,
+            tmp_path,
+            countdown_s=0,
+        )
+        for i in keep:
+            index, t, image = frames[i]
+            session.step(Captured(index, t, image, clock.monotonic()))
+        card = session.finish(EndReason.SOURCE_ENDED).to_dict()
+    finally:
+        estimator.close()
+    finished = [r for r in offline.reps if r.end_s <= t_s[keep[-1]] - 0.5]
+    peaks = [r["peak_s"] for r in card["reps"]]
+    assert len(finished) <= len(peaks) <= len(offline.reps)
+    for rep in finished:
+        assert any(abs(p - rep.peak_s) < 0.4 for p in peaks), (rep.peak_s, peaks)
