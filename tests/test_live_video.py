@@ -107,8 +107,6 @@ def test_live_through_mediapipe_at_10_fps_with_bursts_of_drops(tmp_path, seed):
     """The real pose model on the frames a slow machine would keep (seeded, so it repeats)."""
     import time as clock
 
-    import cv2
-
     from formcheck.capture import Captured
     from formcheck.live import EndReason, LiveSession
     from formcheck.pipeline import LiveMeasurer
