@@ -113,8 +113,9 @@ def _open(source_path: str, fps: float | None):
     return source
 
 
-def _extract(source, model: str | None, label: str):
-    """Run pose estimation over an opened video, GIF or image folder, with a progress display."""
+def _extract(source, model: str | None, label: str, spool: bool = False):
+    """Run pose estimation over an opened video, GIF or image folder, with a progress display;
+    ``spool`` keeps the landmarks on disk (analyze), not in memory."""
     from formcheck.pipeline import extract_track
     from formcheck.pose import make_estimator
     from formcheck.sources import VideoFileSource, prefetched
@@ -122,7 +123,9 @@ def _extract(source, model: str | None, label: str):
     estimator = make_estimator(model)
     try:
         with _Progress(label, source.info.frames) as progress:
-            track = extract_track(prefetched(source), source.info, estimator, on_frame=progress.update)
+            track = extract_track(
+                prefetched(source), source.info, estimator, on_frame=progress.update, spool=spool
+            )
     finally:
         estimator.close()
     if len(track) < 2:
@@ -229,7 +232,7 @@ def analyze(
     else:
         source = _open(str(path), fps)
         _out_dir(out_dir)  # made only once the input has opened
-        track = _extract(source, model, f"Analysing {path.name}")
+        track = _extract(source, model, f"Analysing {path.name}", spool=True)
         video_path = path if path.is_file() else None
     _require_person(track, path)
     analysis = analyze_track(track, exercise, _side(side))

@@ -8,8 +8,9 @@ through the same metrics one at a time, with causal smoothing.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -17,8 +18,9 @@ from formcheck.engine import Event, ExerciseEngine, FrameMetrics
 from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise
 from formcheck.filters import MAX_GAP_S, jumped, make_smoother, scene_cuts
-from formcheck.kinematics import MetricSeries, Side, compute_metrics, detect_side
+from formcheck.kinematics import MetricSeries, Side, compute_metrics, side_from_votes, side_votes
 from formcheck.pose import PoseEstimator, PoseFrame, PoseTrack, SourceInfo
+from formcheck.pose.spool import SpooledTrack
 
 
 def extract_track(
@@ -26,22 +28,79 @@ def extract_track(
     info: SourceInfo,
     estimator: PoseEstimator,
     on_frame: Callable[[int], None] | None = None,
-) -> PoseTrack:
-    """Run pose estimation over every frame of a source."""
+    spool: bool = False,
+) -> PoseTrack | SpooledTrack:
+    """Run pose estimation over every frame of a source; ``spool`` keeps the landmarks on disk
+    (a SpooledTrack), so an hour-long video does not fill the memory."""
+    meta = {"model": estimator.name}
+    store = SpooledTrack(info, meta) if spool else None
     poses: list[PoseFrame] = []
     for index, t_s, image in frames:
-        poses.append(estimator.process(image, index, t_s))
+        pose = estimator.process(image, index, t_s)
+        if store is not None:
+            store.append(pose)
+        else:
+            poses.append(pose)
         if on_frame is not None:
             on_frame(index)
-    if not poses:
+    if not (len(store) if store is not None else poses):
         raise FormcheckError(f"{info.path} has no frames.")
-    return PoseTrack.from_frames(info, poses, {"model": estimator.name})
+    return store if store is not None else PoseTrack.from_frames(info, poses, meta)
+
+
+class Track(Protocol):
+    """What the offline analysis reads: a PoseTrack in memory or a SpooledTrack on disk."""
+
+    source: SourceInfo
+    meta: dict
+
+    def __len__(self) -> int: ...
+
+    @property
+    def t_s(self) -> np.ndarray: ...
+
+    @property
+    def has_pose(self) -> np.ndarray: ...
+
+    def slice(self, start: int, stop: int) -> PoseTrack: ...
+
+
+# Offline analysis reads a recording this many seconds at a time, each chunk smoothed with this
+# much of its neighbours on both sides and then trimmed: the zero-phase Butterworth's response
+# dies out within half a second, so chunked results equal whole-recording ones, and memory stays
+# flat however long the video.
+CHUNK_S = 60.0
+CHUNK_PAD_S = 5.0
+
+
+@dataclass(frozen=True)
+class SmoothedChunk:
+    start: int  # index of the chunk's first frame in the recording
+    track: PoseTrack  # the chunk's frames, smoothed
+    cuts: np.ndarray
+
+
+def smoothed_chunks(track: Track) -> Iterator[SmoothedChunk]:
+    """The recording zero-phase smoothed, CHUNK_S at a time (one chunk for a short recording)."""
+    t = track.t_s
+    n = len(t)
+    start = 0
+    while start < n:
+        stop = int(np.searchsorted(t, t[start] + CHUNK_S, side="left")) if n else 0
+        stop = max(stop, start + 1) if stop < n else n
+        lo = int(np.searchsorted(t, t[start] - CHUNK_PAD_S, side="left"))
+        hi = int(np.searchsorted(t, t[stop - 1] + CHUNK_PAD_S, side="right"))
+        padded = track.slice(lo, hi)
+        cuts = scene_cuts(padded)
+        smoothed = make_smoother("offline")(padded, cuts)
+        yield SmoothedChunk(start, smoothed.slice(start - lo, stop - lo), cuts[start - lo : stop - lo])
+        start = stop
 
 
 def frame_metrics(
     series: MetricSeries, t_s: np.ndarray, has_pose: np.ndarray, cuts: np.ndarray
 ) -> list[FrameMetrics]:
-    """Split whole-recording metric arrays into the per-frame records the engine takes."""
+    """Split metric arrays into the per-frame records the engine takes."""
     names = list(series.values)
     values = np.stack([series.values[k] for k in names], axis=1).tolist()
     confidence = np.stack([series.confidence[k] for k in names], axis=1).tolist()
@@ -54,33 +113,77 @@ def frame_metrics(
 
 
 @dataclass
+class AnalysedFrame:
+    """One frame as the annotated video draws it."""
+
+    index: int
+    t_s: float
+    image: np.ndarray | None  # smoothed landmarks, None without a person
+    visibility: np.ndarray | None
+    metrics: FrameMetrics
+    events: list[Event]
+
+
+@dataclass
 class Analysis:
-    """Everything one analysed recording produced, for the scorecard and the annotated video."""
+    """What one analysed recording produced: the engine's reps, holds and warnings, and the events
+    of the frames that had any. ``frames()`` replays the smoothed landmarks and metrics chunk by
+    chunk (for the annotated video) without keeping them."""
 
     exercise: Exercise
     side: Side
-    track: PoseTrack
-    smoothed: PoseTrack
-    metrics: MetricSeries
-    events: list[list[Event]]  # per frame, plus the set's closing events in the last entry
+    track: Track
+    elevation_deg: float
     engine: ExerciseEngine
+    events: dict[int, list[Event]]  # frame index -> events (the set's closing events on the last)
+
+    def _metric_chunks(self) -> Iterator[tuple[SmoothedChunk, list[FrameMetrics]]]:
+        source = self.track.source
+        for chunk in smoothed_chunks(self.track):
+            sm = chunk.track
+            series = compute_metrics(
+                sm.image, sm.world, sm.visibility, source.width, source.height, self.side, self.elevation_deg
+            )
+            yield chunk, frame_metrics(series, sm.t_s, sm.has_pose, chunk.cuts)
+
+    def frames(self) -> Iterator[AnalysedFrame]:
+        for chunk, metrics in self._metric_chunks():
+            sm = chunk.track
+            for i, m in enumerate(metrics):
+                index = chunk.start + i
+                pose = bool(sm.has_pose[i])
+                image, vis = (sm.image[i], sm.visibility[i]) if pose else (None, None)
+                yield AnalysedFrame(index, m.t_s, image, vis, m, self.events.get(index, []))
 
 
-def analyze_track(track: PoseTrack, exercise: Exercise, side: Side | None = None) -> Analysis:
-    """Score a landmark track: zero-phase smoothing, metrics, and the engine frame by frame."""
-    if len(track) == 0:
+def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) -> Analysis:
+    """Score a landmark track: zero-phase smoothing, metrics, and the engine frame by frame.
+
+    Two passes over the recording, a chunk at a time: the first finds the working side and the
+    camera's elevation (both judged over the whole recording), the second measures and scores.
+    """
+    n = len(track)
+    if n == 0:
         raise FormcheckError(f"{track.source.path} has no frames.")
-    cuts = scene_cuts(track)
-    smoothed = make_smoother("offline")(track, cuts)
-    detected = detect_side(smoothed.image, smoothed.visibility) if side is None else None
-    chosen = side or detected or Side.RIGHT
-    series = compute_metrics(
-        smoothed.image, smoothed.world, smoothed.visibility, track.source.width, track.source.height, chosen
-    )
+    votes, elevations = 0.0, np.full(n, np.nan, dtype=np.float32)
+    for chunk in smoothed_chunks(track):
+        sm = chunk.track
+        votes += float(np.sum(side_votes(sm.image, sm.visibility)))
+        series = compute_metrics(sm.image, sm.world, sm.visibility, 1, 1, Side.RIGHT, 0.0)
+        elevations[chunk.start : chunk.start + len(sm)] = np.abs(series.values["camera_elevation_deg"])
+    chosen = side or side_from_votes(votes) or Side.RIGHT
+    elevation = float(np.nanmedian(elevations)) if np.any(~np.isnan(elevations)) else 0.0
     engine = ExerciseEngine(exercise)
-    events = [engine.update(m) for m in frame_metrics(series, smoothed.t_s, smoothed.has_pose, cuts)]
-    events[-1].extend(engine.finish())
-    return Analysis(exercise, chosen, track, smoothed, series, events, engine)
+    analysis = Analysis(exercise, chosen, track, elevation, engine, {})
+    for chunk, metrics in analysis._metric_chunks():
+        for i, m in enumerate(metrics):
+            events = engine.update(m)
+            if events:
+                analysis.events[chunk.start + i] = events
+    closing = engine.finish()
+    if closing:
+        analysis.events.setdefault(n - 1, []).extend(closing)
+    return analysis
 
 
 # The camera's elevation is judged over this much of the recent past in live mode.

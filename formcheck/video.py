@@ -102,26 +102,20 @@ def render_annotated(
 
 
 def _draw_all(analysis: Analysis, source: VideoFileSource, writer, on_frame) -> None:
-    smoothed, metrics = analysis.smoothed, analysis.metrics
     title = f"{analysis.exercise.name} ({analysis.side.value})"
     # the whole recording's verdict: a measure found unseen is unseen in every frame
     state = DisplayState(blind=frozenset(analysis.engine.blind_metrics))
     coach = Coach()
-    n = len(smoothed)
-    for index, t_s, frame in prefetched(source):
-        if index >= n:
-            break
-        values, confidence = metrics.frame(index)
-        state.apply(t_s, analysis.events[index])
-        state.cue = coach.apply(t_s, analysis.exercise, analysis.events[index])
-        has_pose = bool(smoothed.has_pose[index])
+    for (index, t_s, frame), analysed in zip(prefetched(source), analysis.frames(), strict=False):
+        state.apply(t_s, analysed.events)
+        state.cue = coach.apply(t_s, analysis.exercise, analysed.events)
         draw_frame(
             frame,
             t_s,
-            smoothed.image[index] if has_pose else None,
-            smoothed.visibility[index] if has_pose else None,
-            values,
-            confidence,
+            analysed.image,
+            analysed.visibility,
+            analysed.metrics.values,
+            analysed.metrics.confidence,
             analysis.side,
             analysis.exercise.primary_signal,
             title,

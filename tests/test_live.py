@@ -205,8 +205,8 @@ def test_speaker_says_only_the_newest_waiting_cue_and_a_missing_engine_is_explai
 def test_set_up_problems_are_said_in_plain_words(clam):
     ex = load_exercise("clamshell")
     image, vis = clam.image[50].copy(), clam.visibility[50]
-    ok = analyze_track(clam, ex).metrics.frame(50)
-    m = FrameMetrics(1.0, *ok, True)
+    frame = next(f for f in analyze_track(clam, ex).frames() if f.index == 50)
+    m = FrameMetrics(1.0, frame.metrics.values, frame.metrics.confidence, True)
     assert find_problems(ex, 120.0, image, vis, m) == []
     assert find_problems(ex, 20.0, image, vis, m)[0].text.startswith("It is too dark")
     assert find_problems(ex, 120.0, None, None, FrameMetrics(1.0, {}, {}, False))[0].code == "no_person"
@@ -217,8 +217,10 @@ def test_set_up_problems_are_said_in_plain_words(clam):
     assert problem.code == "out_of_frame" and problem.text.startswith("Your feet are out of the frame")
     too_close = (image - 0.5) * 3 + 0.5
     assert find_problems(ex, 120.0, too_close, vis, m)[0].text.startswith("Too close")
-    upright = dict(ok[0], torso_tilt_deg=80.0)
-    (problem,) = find_problems(ex, 120.0, image, vis, FrameMetrics(1.0, upright, ok[1], True))
+    upright = dict(frame.metrics.values, torso_tilt_deg=80.0)
+    (problem,) = find_problems(
+        ex, 120.0, image, vis, FrameMetrics(1.0, upright, frame.metrics.confidence, True)
+    )
     assert problem.code == "setup_mismatch" and "Lie across the frame" in problem.text
 
 

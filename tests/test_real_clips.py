@@ -116,3 +116,35 @@ def test_a_measure_the_camera_cannot_see_is_unseen_everywhere():
     assert [row.split(",")[column] for row in rows] == ["unseen"] * 6
     assert all("unseen" in line for line in card.table().splitlines()[2:8])
     assert "knee_flexion_deg" in analysis.engine.blind_metrics
+
+
+def test_long_recordings_are_analysed_in_chunks_with_the_same_result(monkeypatch):
+    """Five clam sets back to back (80 s, longer than a chunk): read a chunk at a time from a
+    spool on disk, the result equals the whole recording analysed at once in memory."""
+    import numpy as np
+
+    from formcheck import pipeline
+    from formcheck.pose import PoseFrame, PoseTrack
+    from formcheck.pose.spool import SpooledTrack
+
+    clam = load_track(fixture_track("clamshell_front.mp4"))
+    step = clam.t_s[-1] + 1 / 30
+    long = PoseTrack(
+        clam.source,
+        np.concatenate([clam.t_s + k * step for k in range(5)]),
+        np.concatenate([clam.image] * 5),
+        np.concatenate([clam.world] * 5),
+        np.concatenate([clam.visibility] * 5),
+    )
+    spool = SpooledTrack(long.source)
+    for i, t in enumerate(long.t_s):
+        spool.append(PoseFrame(i, float(t), long.image[i], long.world[i], long.visibility[i]))
+    chunked = scorecard_from_analysis(analyze_track(spool, load_exercise("clamshell"))).to_dict()
+    monkeypatch.setattr(pipeline, "CHUNK_S", 1e9)
+    whole = scorecard_from_analysis(analyze_track(long, load_exercise("clamshell"))).to_dict()
+    assert chunked["summary"] == whole["summary"] and chunked["summary"]["reps"] == 30
+    for a, b in zip(chunked["reps"], whole["reps"], strict=True):
+        assert (a["start_s"], a["peak_s"], a["end_s"]) == pytest.approx(
+            (b["start_s"], b["peak_s"], b["end_s"]), abs=0.04
+        )
+        assert a["metrics"]["range_deg"] == pytest.approx(b["metrics"]["range_deg"], abs=0.5)

@@ -73,6 +73,17 @@ class PoseTrack:
         t_s = np.array([f.t_s for f in frames], dtype=float)
         return cls(source, t_s, image, world, visibility, dict(meta or {}))
 
+    def slice(self, start: int, stop: int) -> PoseTrack:
+        """Frames ``start`` to ``stop`` (a view, not a copy)."""
+        return PoseTrack(
+            self.source,
+            self.t_s[start:stop],
+            self.image[start:stop],
+            self.world[start:stop],
+            self.visibility[start:stop],
+            self.meta,
+        )
+
     def with_landmarks(self, image: np.ndarray, world: np.ndarray) -> PoseTrack:
         """A copy with new (e.g. smoothed) landmark arrays."""
         return PoseTrack(self.source, self.t_s, image, world, self.visibility, dict(self.meta))
