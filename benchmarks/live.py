@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.capture import paced
+from formcheck.display import NoWindow
 from formcheck.exercises import load_exercise
-from formcheck.live import LiveSession, NoWindow, run_live
+from formcheck.live import LiveSession, run_live
 from formcheck.pipeline import LiveMeasurer
 from formcheck.pose import make_estimator
 from formcheck.sources import VideoFileSource

@@ -299,7 +299,8 @@ def live(
     """
     import time
 
-    from formcheck.live import LiveSession, NoDisplayError, NoWindow, Window, run_live
+    from formcheck.display import NoDisplayError, NoWindow, Window
+    from formcheck.live import LiveSession, run_live
     from formcheck.pipeline import LiveMeasurer
     from formcheck.pose import make_estimator
     from formcheck.readiness import COUNTDOWN_S

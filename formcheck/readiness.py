@@ -1,15 +1,12 @@
-"""Getting ready for a live set: what to fix, in plain words, then the start position held still
-and a short countdown before anything is counted.
-
-Each problem carries one of DESIGN.md's set-up warning codes, so a session that never got going
-still says in its scorecard why.
+"""Getting ready for a live set: the start position held still and a short countdown before
+anything is counted. What to fix first comes from the engine's own set-up check
+(``engine.setup.frame_problems``), so live guidance and the scorecard's warnings say the same.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
 from enum import Enum
 
 import cv2
@@ -17,16 +14,9 @@ import numpy as np
 
 from formcheck.engine import FrameMetrics
 from formcheck.engine.rules import CONFIDENT
+from formcheck.engine.setup import Problem
 from formcheck.exercises import Exercise
-from formcheck.kinematics import IN_FRAME_MARGIN
-from formcheck.pose import Landmark as L
 
-# A frame darker than this mean grey level (0-255) loses limbs in the pose model (judgment: the
-# shared clips measure 60-140; MediaPipe's detector fails first on dark, low-contrast limbs).
-DARK_LEVEL = 45.0
-# Key joints spanning less than this share of the frame are too small to measure angles on
-# (judgment: 2 deg of knee angle is ~1 px on a thigh 30 px long).
-TOO_FAR_SPAN = 0.3
 # How long the start position must be held still before the countdown, and the default countdown.
 START_HOLD_S = 1.0
 COUNTDOWN_S = 3.0
@@ -34,85 +24,11 @@ COUNTDOWN_S = 3.0
 # foot at the edge (common after a burst of dropped frames) is not a reason to start over.
 PROBLEM_DEBOUNCE_S = 0.3
 
-KEY_JOINTS = {
-    "head": (L.NOSE,),
-    "shoulders": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-    "hips": (L.LEFT_HIP, L.RIGHT_HIP),
-    "knees": (L.LEFT_KNEE, L.RIGHT_KNEE),
-    "feet": (L.LEFT_ANKLE, L.RIGHT_ANKLE),
-}
-# Plain words for a set-up check that fails, by its metric.
-SETUP_WORDS = {
-    "torso_tilt_deg": "Lie across the frame - your body should run from one side of the picture to the other",
-    "torso_facing_ratio": "Turn to face the camera - lie on your side with your chest towards it",
-}
-
-
-@dataclass(frozen=True)
-class Problem:
-    code: str  # a set-up warning code: no_person, out_of_frame, low_visibility, setup_mismatch, camera_view
-    text: str
-
 
 def frame_level(image_bgr: np.ndarray) -> float:
     """Mean grey level (0-255) of a frame, from a small copy (cheap enough for every frame)."""
     small = cv2.resize(image_bgr, (64, 36), interpolation=cv2.INTER_AREA)
     return float(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).mean())
-
-
-def find_problems(
-    exercise: Exercise,
-    level: float | None,
-    image: np.ndarray | None,
-    visibility: np.ndarray | None,
-    m: FrameMetrics,
-) -> list[Problem]:
-    """What stops counting from starting, most basic first (the first one is what to fix now).
-
-    ``level`` is the frame's brightness (None: no pixels, as when replaying a track)."""
-    problems = []
-    if level is not None and level < DARK_LEVEL:
-        problems.append(Problem("low_visibility", "It is too dark - turn on a light or face a window"))
-    if image is None or visibility is None:
-        problems.append(Problem("no_person", f"Can't see you. {exercise.setup_hint}"))
-        return problems
-    xy = image[:, :2]
-    outside = {
-        part: bool(np.any((xy[list(idx)] < -IN_FRAME_MARGIN) | (xy[list(idx)] > 1 + IN_FRAME_MARGIN)))
-        for part, idx in KEY_JOINTS.items()
-    }
-    joints = xy[[i for idx in KEY_JOINTS.values() for i in idx]]
-    left_cut = np.any(joints[:, 0] < -IN_FRAME_MARGIN)
-    right_cut = np.any(joints[:, 0] > 1 + IN_FRAME_MARGIN)
-    if left_cut and right_cut:
-        problems.append(
-            Problem("out_of_frame", "Too close - move the camera further away so your whole body fits")
-        )
-    elif any(outside.values()):
-        parts = [p for p, out in outside.items() if out]
-        what = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        verb = "is" if what == "head" else "are"
-        problems.append(
-            Problem("out_of_frame", f"Your {what} {verb} out of the frame - move the camera back or turn it")
-        )
-    span = float(np.max(np.ptp(np.clip(joints, 0.0, 1.0), axis=0)))
-    if span < TOO_FAR_SPAN:
-        problems.append(Problem("camera_view", "Too far away - come closer so your body fills the frame"))
-    for check in exercise.setup:
-        value, conf = m.values.get(check.metric), m.confidence.get(check.metric, 0.0)
-        if value is None or math.isnan(value) or conf < CONFIDENT or not check.passes(value):
-            problems.append(Problem("setup_mismatch", SETUP_WORDS.get(check.metric, exercise.setup_hint)))
-            break
-    if visibility[L.NOSE] < CONFIDENT:
-        problems.append(Problem("low_visibility", "Turn your face towards the camera"))
-    if m.values.get("body_visibility", 1.0) < CONFIDENT:
-        problems.append(
-            Problem(
-                "low_visibility",
-                "Your body is hard to see - add light and avoid clothes the colour of the floor",
-            )
-        )
-    return problems
 
 
 class GateState(str, Enum):

@@ -16,14 +16,16 @@ import pytest
 from conftest import fixture_track, kept_frames
 
 from formcheck.capture import Captured, LatestFrame, paced
+from formcheck.display import NoWindow
 from formcheck.engine import FrameMetrics
+from formcheck.engine.setup import frame_problems
 from formcheck.exercises import load_exercise
 from formcheck.feedback import Coach, Cue, CueKind, Speaker, make_speaker
 from formcheck.kinematics import Side
-from formcheck.live import EndReason, LiveSession, NoWindow, run_live
+from formcheck.live import EndReason, LiveSession, run_live
 from formcheck.pipeline import LiveMeasurer, analyze_track
 from formcheck.pose import Landmark, PoseTrack, TrackReplayEstimator, load_track
-from formcheck.readiness import GateState, StartGate, find_problems
+from formcheck.readiness import GateState, StartGate
 
 GREY = np.full((36, 64, 3), 120, dtype=np.uint8)
 
@@ -207,19 +209,25 @@ def test_set_up_problems_are_said_in_plain_words(clam):
     image, vis = clam.image[50].copy(), clam.visibility[50]
     frame = next(f for f in analyze_track(clam, ex).frames() if f.index == 50)
     m = FrameMetrics(1.0, frame.metrics.values, frame.metrics.confidence, True)
-    assert find_problems(ex, 120.0, image, vis, m) == []
-    assert find_problems(ex, 20.0, image, vis, m)[0].text.startswith("It is too dark")
-    assert find_problems(ex, 120.0, None, None, FrameMetrics(1.0, {}, {}, False))[0].code == "no_person"
+    assert frame_problems(ex, m, image, vis, 120.0) == []
+    assert frame_problems(ex, m, image, vis, 20.0)[0].text.startswith("It is too dark")
+    assert frame_problems(ex, FrameMetrics(1.0, {}, {}, False), None, None, 120.0)[0].code == "no_person"
     feet_out = image.copy()
     for ankle in (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE):
         feet_out[ankle, 0] = -0.2 if image[ankle, 0] < 0.5 else 1.2
-    (problem,) = find_problems(ex, 120.0, feet_out, vis, m)
+    # (the metrics of those landmarks: some key joints outside the frame)
+    cut_off = FrameMetrics(
+        1.0, dict(frame.metrics.values, body_in_frame_ratio=0.8), frame.metrics.confidence, True
+    )
+    (problem,) = frame_problems(ex, cut_off, feet_out, vis, 120.0)
     assert problem.code == "out_of_frame" and problem.text.startswith("Your feet are out of the frame")
     too_close = (image - 0.5) * 3 + 0.5
-    assert find_problems(ex, 120.0, too_close, vis, m)[0].text.startswith("Too close")
+    assert frame_problems(ex, cut_off, too_close, vis, 120.0)[0].text.startswith("Too close")
+    # without landmarks (the engine's own check) the same problem, in general words
+    assert frame_problems(ex, cut_off)[0].text.startswith("Part of your body is out of the frame")
     upright = dict(frame.metrics.values, torso_tilt_deg=80.0)
-    (problem,) = find_problems(
-        ex, 120.0, image, vis, FrameMetrics(1.0, upright, frame.metrics.confidence, True)
+    (problem,) = frame_problems(
+        ex, FrameMetrics(1.0, upright, frame.metrics.confidence, True), image, vis, 120.0
     )
     assert problem.code == "setup_mismatch" and "Lie across the frame" in problem.text
 

@@ -1,12 +1,42 @@
-"""Set-up checks not tied to a rep: is someone there, in frame, visible, in the start position?"""
+"""Set-up checks not tied to a rep: is someone there, in frame, visible, in the start position?
+
+``frame_problems`` is the one check, frame by frame, in plain words: live mode shows its first
+problem while getting ready, and the engine's ``SetupMonitor`` reports the lasting ones as the
+scorecard's set-up warnings.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from formcheck.engine.events import FrameMetrics, Warning
 from formcheck.engine.rules import CONFIDENT
 from formcheck.exercises import Exercise
+from formcheck.kinematics import IN_FRAME_MARGIN
+from formcheck.pose import Landmark as L
+
+# A frame darker than this mean grey level (0-255) loses limbs in the pose model (judgment: the
+# shared clips measure 60-140; MediaPipe's detector fails first on dark, low-contrast limbs).
+DARK_LEVEL = 45.0
+# Key joints spanning less than this share of the frame are too small to measure angles on
+# (judgment: 2 deg of knee angle is ~1 px on a thigh 30 px long).
+TOO_FAR_SPAN = 0.3
+# The key joints, by the name a person knows them by (those of ``body_in_frame_ratio``).
+KEY_JOINTS = {
+    "head": (L.NOSE,),
+    "shoulders": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+    "hips": (L.LEFT_HIP, L.RIGHT_HIP),
+    "knees": (L.LEFT_KNEE, L.RIGHT_KNEE),
+    "feet": (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+}
+# Plain words for a set-up check that fails, by its metric.
+SETUP_WORDS = {
+    "torso_tilt_deg": "Lie across the frame - your body should run from one side of the picture to the other",
+    "torso_facing_ratio": "Turn to face the camera - lie on your side with your chest towards it",
+}
 
 # How long a problem must last before it is reported, and how long the start position must be
 # held before counting begins (getting into position never counts a rep).
@@ -18,6 +48,76 @@ LOST_AFTER_S = 1.0
 CLEAR_AFTER_S = 2.0
 # Counting needs most key joints in the frame (a close-up of the legs cannot be judged).
 READY_IN_FRAME_RATIO = 0.8
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str  # a set-up warning code: no_person, out_of_frame, low_visibility, setup_mismatch, camera_view
+    text: str
+
+
+def failed_checks(exercise: Exercise, m: FrameMetrics) -> list[str]:
+    """The metrics of the exercise's start-position checks that this frame fails (or can't see)."""
+    failed = []
+    for check in exercise.setup:
+        value, conf = m.values.get(check.metric), m.confidence.get(check.metric, 0.0)
+        if value is None or math.isnan(value) or conf < CONFIDENT or not check.passes(value):
+            failed.append(check.metric)
+    return failed
+
+
+def _out_of_frame_words(image: np.ndarray | None) -> str:
+    if image is None:
+        return "Part of your body is out of the frame - move the camera back or turn it"
+    xy = image[:, :2]
+    outside = [
+        part
+        for part, idx in KEY_JOINTS.items()
+        if np.any((xy[list(idx)] < -IN_FRAME_MARGIN) | (xy[list(idx)] > 1 + IN_FRAME_MARGIN))
+    ]
+    joints = xy[[i for idx in KEY_JOINTS.values() for i in idx]]
+    if np.any(joints[:, 0] < -IN_FRAME_MARGIN) and np.any(joints[:, 0] > 1 + IN_FRAME_MARGIN):
+        return "Too close - move the camera further away so your whole body fits"
+    what = outside[0] if len(outside) == 1 else ", ".join(outside[:-1]) + " and " + outside[-1]
+    verb = "is" if what == "head" else "are"
+    return f"Your {what} {verb} out of the frame - move the camera back or turn it"
+
+
+def frame_problems(
+    exercise: Exercise,
+    m: FrameMetrics,
+    image: np.ndarray | None = None,
+    visibility: np.ndarray | None = None,
+    level: float | None = None,
+) -> list[Problem]:
+    """What is wrong with the set-up in this frame, most basic first (the first is what to fix
+    now). Landmarks (``image``, ``visibility``) and the frame's brightness (``level``), when
+    given, make the words more precise and add the checks that need them."""
+    problems = []
+    if level is not None and level < DARK_LEVEL:
+        problems.append(Problem("low_visibility", "It is too dark - turn on a light or face a window"))
+    if not m.has_pose:
+        problems.append(Problem("no_person", f"Can't see you. {exercise.setup_hint}"))
+        return problems
+    if m.values.get("body_in_frame_ratio", 1.0) < 1.0:
+        problems.append(Problem("out_of_frame", _out_of_frame_words(image)))
+    if image is not None:
+        joints = image[[i for idx in KEY_JOINTS.values() for i in idx], :2]
+        if float(np.max(np.ptp(np.clip(joints, 0.0, 1.0), axis=0))) < TOO_FAR_SPAN:
+            problems.append(Problem("camera_view", "Too far away - come closer so your body fills the frame"))
+    failed = failed_checks(exercise, m)
+    if failed:
+        problems.append(Problem("setup_mismatch", SETUP_WORDS.get(failed[0], exercise.setup_hint)))
+    if visibility is not None and visibility[L.NOSE] < CONFIDENT:
+        problems.append(Problem("low_visibility", "Turn your face towards the camera"))
+    if m.values.get("body_visibility", 1.0) < CONFIDENT:
+        problems.append(
+            Problem(
+                "low_visibility",
+                "Your body is hard to see - add light and avoid clothes the colour of the floor",
+            )
+        )
+    return problems
 
 
 @dataclass
@@ -59,41 +159,20 @@ class SetupMonitor:
         return self._conditions.setdefault(code, _Condition(code))
 
     def failed_checks(self, m: FrameMetrics) -> list[str]:
-        failed = []
-        for check in self.exercise.setup:
-            value, conf = m.values.get(check.metric), m.confidence.get(check.metric, 0.0)
-            if value is None or conf < CONFIDENT or not check.passes(value):
-                failed.append(check.metric)
-        return failed
+        return failed_checks(self.exercise, m)
 
     def update(self, m: FrameMetrics) -> list[Warning]:
         t = m.t_s
         warnings = []
-        if self._cond("no_person").update(not m.has_pose, t, WARN_AFTER_S):
-            warnings.append(Warning("no_person", t, "No one in view - step into the frame, face the camera."))
-        in_frame = m.values.get("body_in_frame_ratio", 1.0) >= 0.999
-        if self._cond("out_of_frame").update(m.has_pose and not in_frame, t, WARN_AFTER_S):
-            warnings.append(
-                Warning(
-                    "out_of_frame",
-                    t,
-                    "Part of your body is out of the frame - move back "
-                    "or turn the camera so your whole body is in view.",
-                )
-            )
-        visible = m.values.get("body_visibility", 1.0) >= CONFIDENT
-        if self._cond("low_visibility").update(m.has_pose and not visible, t, WARN_AFTER_S):
-            warnings.append(
-                Warning(
-                    "low_visibility",
-                    t,
-                    "Your body is hard to see - add light, avoid "
-                    "clothes that match the floor, face the camera.",
-                )
-            )
+        problems: dict[str, Problem] = {}
+        for p in frame_problems(self.exercise, m):
+            problems.setdefault(p.code, p)
+        for code in ("no_person", "out_of_frame", "low_visibility"):
+            if self._cond(code).update(code in problems, t, WARN_AFTER_S):
+                warnings.append(Warning(code, t, problems[code].text + "."))
         if m.cut:  # a new shot: the start position must be seen again
             self.ready, self._matched_since = False, None
-        matched = m.has_pose and not self.failed_checks(m)
+        matched = m.has_pose and "setup_mismatch" not in problems
         framed = m.values.get("body_in_frame_ratio", 1.0) >= READY_IN_FRAME_RATIO
         if self._cond("setup_mismatch").update(m.has_pose and not matched, t, MISMATCH_AFTER_S):
             warnings.append(self.mismatch_warning(t))
