@@ -56,7 +56,7 @@ class _Progress:
     recording, a raw stream), drawn only on a terminal."""
 
     def __init__(self, label: str, total: int):
-        self.label, self.total, self.done = label, total, 0
+        self.label, self.done = label, 0
         self._bar = None
         self._tty = sys.stderr.isatty()
         if total:
@@ -268,6 +268,7 @@ def analyze(
 @exercise_option
 @side_option("The working side; auto also starts a new set when you switch sides.")
 @out_option("formcheck_out/live-<date>-<time>")
+@overwrite_option
 @click.option("--no-window", is_flag=True, help="Run without a window (Ctrl-C ends the session).")
 @click.option("--voice", is_flag=True, help="Speak the cues (needs an offline speech engine).")
 @click.option("--debug", is_flag=True, help="Show frame rate, dropped frames and latency on screen.")
@@ -286,6 +287,7 @@ def live(
     exercise_name: str,
     side: str,
     out: Path | None,
+    overwrite: bool,
     no_window: bool,
     voice: bool,
     debug: bool,
@@ -307,6 +309,8 @@ def live(
     from formcheck.sources import CameraSource, VideoFileSource
 
     exercise = load_exercise(ExerciseId.parse(exercise_name))
+    if out is not None and _holds_result(out) and not overwrite:
+        raise FormcheckError(f"{out} already holds a result; pass --overwrite or another --out.")
     if camera is not None and source is not None:
         raise FormcheckError("Use --camera N or --source VIDEO, not both.")
     if source is not None:
