@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.evaluate import COMPARED, SequenceResult, Tally, evaluate, tally
 from formcheck.kinematics import Side
 from formcheck.sim import FAULTS, Fault, View, simulate
-from formcheck.sim.evaluate import COMPARED, SequenceResult, Tally, evaluate, tally
 
 VIEWS = {
     "front": (View.FRONT, 0.0),

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.landmarks import Side
 
 # Confidence ceiling for measures that rest on MediaPipe's depth estimate.
 DEPTH_CONFIDENCE = 0.7
@@ -38,17 +38,6 @@ FACING_HIDDEN, FACING_VISIBLE = 0.6, 0.9
 STACK_BLIND_ELEVATION_DEG = 35.0
 # MediaPipe places an occluded joint at the frame's edge a little outside it; that is not "out of frame".
 IN_FRAME_MARGIN = 0.05
-
-
-class Side(str, Enum):
-    """The working side: the top leg in a side-lying exercise, the side facing up in a side plank."""
-
-    LEFT = "left"
-    RIGHT = "right"
-
-    @property
-    def other(self) -> Side:
-        return Side.RIGHT if self is Side.LEFT else Side.LEFT
 
 
 def _norm(v: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from test_cli import assert_one_line_error, formcheck
 
 from formcheck.cli import cli
+from formcheck.evaluate import evaluate, tally
 from formcheck.kinematics import Side, compute_metrics
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.sim import (
@@ -25,7 +26,6 @@ from formcheck.sim import (
     simulate,
 )
 from formcheck.sim.body import Leg
-from formcheck.sim.evaluate import evaluate, tally
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
 
@@ -168,3 +168,17 @@ def test_simulate_rejects_impossible_shortcuts_in_one_line(tmp_path, fault, word
     result = formcheck("simulate", "-e", "clamshell", "-f", fault, "-o", "x.json", cwd=tmp_path)
     assert_one_line_error(result, words)
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_simulator_depends_on_pose_alone():
+    """The simulator is below the checker: scoring against its truth lives above both."""
+    import ast
+    from pathlib import Path
+
+    import formcheck.sim
+
+    allowed = ("formcheck.sim", "formcheck.pose", "formcheck.errors")
+    for path in Path(formcheck.sim.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("formcheck"):
+                assert node.module.startswith(allowed), f"{path.name} imports {node.module}"

@@ -1,6 +1,19 @@
-"""MediaPipe BlazePose's 33 landmarks, by name."""
+"""MediaPipe BlazePose's 33 landmarks, by name, and the body's two sides."""
 
-from enum import IntEnum
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+
+class Side(str, Enum):
+    """The working side: the top leg in a side-lying exercise, the side facing up in a side plank."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def other(self) -> Side:
+        return Side.RIGHT if self is Side.LEFT else Side.LEFT
 
 
 class Landmark(IntEnum):

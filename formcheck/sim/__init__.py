@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from formcheck.kinematics import Side
 from formcheck.pose.frame import PoseTrack
+from formcheck.pose.landmarks import Side
 from formcheck.sim.body import BodyShape, JointAngles, Posture, Support, body_landmarks, pose_in_scene
 from formcheck.sim.camera import Camera, NoiseModel, View, film, occluded
 from formcheck.sim.motion import (

@@ -20,8 +20,7 @@ from enum import Enum
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from formcheck.kinematics import Side
-from formcheck.pose.landmarks import NUM_LANDMARKS
+from formcheck.pose.landmarks import NUM_LANDMARKS, Side
 from formcheck.pose.landmarks import Landmark as L
 
 X, Y, Z = np.eye(3)

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from formcheck.errors import FormcheckError
-from formcheck.kinematics import Side
+from formcheck.pose.landmarks import Side
 from formcheck.sim.body import (
     Arm,
     BodyShape,

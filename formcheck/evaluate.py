@@ -1,9 +1,10 @@
 """Score the checker against a simulation's truth: rep counts, faults found and missed, angle errors.
 
-Used by ``benchmarks/accuracy.py`` and the test suite. A detected rep matches the true rep whose
-start-to-end span holds its peak; a hold matches the true hold it overlaps. A fault the checker
-did not raise counts as "unseen" rather than missed when it told the user it cannot see that
-measure (a ``camera_view`` warning naming the rule's metric).
+It sits above both the checker (offline and live) and the simulator, so the simulator itself needs
+nothing but ``pose/``. Used by ``benchmarks/accuracy.py`` and the test suite. A detected rep
+matches the true rep whose start-to-end span holds its peak; a hold matches the true hold it
+overlaps. A fault the checker did not raise counts as "unseen" rather than missed when it told the
+user it cannot see that measure (a ``camera_view`` warning naming the rule's metric).
 """
 
 from __future__ import annotations
