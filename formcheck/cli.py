@@ -386,7 +386,7 @@ def extract(video: str, output: Path, fps: float | None, model: str | None) -> N
         raise FormcheckError(f"No such file or folder: {video}")
     source = _open(video, fps)
     _out_dir(output.parent if str(output.parent) else Path("."))
-    track = _extract(source, model, f"Extracting {Path(video).name}")
+    track = _extract(source, model, f"Extracting {Path(video).name}", spool=True)
     _require_person(track, Path(video))
     save_track(track, output)
     found = int(track.has_pose.sum())

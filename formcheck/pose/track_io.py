@@ -14,11 +14,12 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
 
-from formcheck.atomic import atomic_write_bytes
+from formcheck.atomic import atomic_path
 from formcheck.errors import FormcheckError
 from formcheck.pose.frame import PoseTrack, SourceInfo
 from formcheck.pose.landmarks import NUM_LANDMARKS
@@ -35,8 +36,7 @@ def _round(values: np.ndarray, digits: int) -> list[float]:
     return [round(float(v), digits) for v in values.ravel()]
 
 
-def track_to_dict(track: PoseTrack, digits: tuple[int, int, int] = (5, 4, 3)) -> dict:
-    """JSON-ready track; ``digits`` rounds image, world and visibility values."""
+def _frame_entries(track: PoseTrack, digits: tuple[int, int, int]) -> list[dict]:
     image_digits, world_digits, vis_digits = digits
     frames = []
     for i, t in enumerate(track.t_s):
@@ -46,21 +46,44 @@ def track_to_dict(track: PoseTrack, digits: tuple[int, int, int] = (5, 4, 3)) ->
             entry["world"] = _round(track.world[i], world_digits)
             entry["visibility"] = _round(track.visibility[i], vis_digits)
         frames.append(entry)
+    return frames
+
+
+def _header(track) -> dict:
     s = track.source
     return {
         "schema": TRACK_SCHEMA,
-        "source": {"path": s.path, "fps": s.fps, "width": s.width, "height": s.height, "frames": len(frames)},
+        "source": {"path": s.path, "fps": s.fps, "width": s.width, "height": s.height, "frames": len(track)},
         "meta": track.meta,
-        "frames": frames,
     }
 
 
-def save_track(track: PoseTrack, path: str | Path, digits: tuple[int, int, int] = (5, 4, 3)) -> None:
-    """Write a track atomically; ``digits`` as in ``track_to_dict`` (4, 3, 2 keeps 0.1 px and 1 mm)."""
-    data = json.dumps(track_to_dict(track, digits), separators=(",", ":")).encode()
-    if str(path).endswith(".gz"):
-        data = gzip.compress(data, mtime=0)
-    atomic_write_bytes(Path(path), data)
+def track_to_dict(track: PoseTrack, digits: tuple[int, int, int] = (5, 4, 3)) -> dict:
+    """JSON-ready track; ``digits`` rounds image, world and visibility values."""
+    return {**_header(track), "frames": _frame_entries(track, digits)}
+
+
+# Frames written at a time: a long recording is never held whole in memory as JSON.
+SAVE_CHUNK_FRAMES = 2000
+
+
+def save_track(track, path: str | Path, digits: tuple[int, int, int] = (5, 4, 3)) -> None:
+    """Write a track (a PoseTrack, or a SpooledTrack of any length) atomically, a chunk of frames
+    at a time; ``digits`` as in ``track_to_dict`` (4, 3, 2 keeps 0.1 px and 1 mm)."""
+    compact = {"separators": (",", ":")}
+    with atomic_path(Path(path)) as tmp, open(tmp, "wb") as raw:
+        out = (
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) if str(path).endswith(".gz") else raw
+        )
+        out.write(json.dumps(_header(track), **compact)[:-1].encode() + b',"frames":[')
+        for start in range(0, len(track), SAVE_CHUNK_FRAMES):
+            entries = _frame_entries(track.slice(start, start + SAVE_CHUNK_FRAMES), digits)
+            out.write(("," if start else "").encode() + json.dumps(entries, **compact)[1:-1].encode())
+        out.write(b"]}")
+        if out is not raw:
+            out.close()
+        raw.flush()
+        os.fsync(raw.fileno())
 
 
 # What a plausible track holds. Image coordinates are fractions of the frame (a landmark may lie
