@@ -39,7 +39,7 @@ def _result_dir(input_path: Path, out: Path | None, overwrite: bool) -> Path:
             raise FormcheckError(f"{out} already holds a result; pass --overwrite or another --out.")
         return out
     name = input_path.name
-    for suffix in (".json.gz", ".json", input_path.suffix):
+    for suffix in (".track.json.gz", ".track.json", ".json.gz", ".json", input_path.suffix):
         if suffix and name.lower().endswith(suffix):
             name = name[: -len(suffix)]
             break
