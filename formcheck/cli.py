@@ -113,9 +113,8 @@ def _open(source_path: str, fps: float | None):
     return source
 
 
-def _extract(source, model: str | None, label: str, spool: bool = False):
-    """Run pose estimation over an opened video, GIF or image folder, with a progress display;
-    ``spool`` keeps the landmarks on disk (analyze), not in memory."""
+def _extract(source, model: str | None, label: str):
+    """Run pose estimation over an opened video, GIF or image folder, with a progress display."""
     from formcheck.pipeline import extract_track
     from formcheck.pose import make_estimator
     from formcheck.sources import VideoFileSource, prefetched
@@ -123,9 +122,7 @@ def _extract(source, model: str | None, label: str, spool: bool = False):
     estimator = make_estimator(model)
     try:
         with _Progress(label, source.info.frames) as progress:
-            track = extract_track(
-                prefetched(source), source.info, estimator, on_frame=progress.update, spool=spool
-            )
+            track = extract_track(prefetched(source), source.info, estimator, on_frame=progress.update)
     finally:
         estimator.close()
     if len(track) < 2:
@@ -232,7 +229,7 @@ def analyze(
     else:
         source = _open(str(path), fps)
         _out_dir(out_dir)  # made only once the input has opened
-        track = _extract(source, model, f"Analysing {path.name}", spool=True)
+        track = _extract(source, model, f"Analysing {path.name}")
         video_path = path if path.is_file() else None
     _require_person(track, path)
     analysis = analyze_track(track, exercise, _side(side))
@@ -386,7 +383,7 @@ def extract(video: str, output: Path, fps: float | None, model: str | None) -> N
         raise FormcheckError(f"No such file or folder: {video}")
     source = _open(video, fps)
     _out_dir(output.parent if str(output.parent) else Path("."))
-    track = _extract(source, model, f"Extracting {Path(video).name}", spool=True)
+    track = _extract(source, model, f"Extracting {Path(video).name}")
     _require_person(track, Path(video))
     save_track(track, output)
     found = int(track.has_pose.sum())

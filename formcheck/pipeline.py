@@ -28,24 +28,17 @@ def extract_track(
     info: SourceInfo,
     estimator: PoseEstimator,
     on_frame: Callable[[int], None] | None = None,
-    spool: bool = False,
-) -> PoseTrack | SpooledTrack:
-    """Run pose estimation over every frame of a source; ``spool`` keeps the landmarks on disk
-    (a SpooledTrack), so an hour-long video does not fill the memory."""
-    meta = {"model": estimator.name}
-    store = SpooledTrack(info, meta) if spool else None
-    poses: list[PoseFrame] = []
+) -> SpooledTrack:
+    """Run pose estimation over every frame of a source. The landmarks go to a spool on disk, so
+    an hour-long video does not fill the memory (``track.slice(0, len(track))`` loads them)."""
+    track = SpooledTrack(info, {"model": estimator.name})
     for index, t_s, image in frames:
-        pose = estimator.process(image, index, t_s)
-        if store is not None:
-            store.append(pose)
-        else:
-            poses.append(pose)
+        track.append(estimator.process(image, index, t_s))
         if on_frame is not None:
             on_frame(index)
-    if not (len(store) if store is not None else poses):
+    if not len(track):
         raise FormcheckError(f"{info.path} has no frames.")
-    return store if store is not None else PoseTrack.from_frames(info, poses, meta)
+    return track
 
 
 class Track(Protocol):
