@@ -86,7 +86,13 @@ class Step:
 class SessionMachine:
     """The sets of one live session: getting ready, counting, switching sides."""
 
-    def __init__(self, exercise: Exercise, side: Side | None = None, countdown_s: float = 3.0, coach=None):
+    def __init__(
+        self,
+        exercise: Exercise,
+        side: Side | None = None,
+        countdown_s: float = 3.0,
+        coach: Coach | None = None,
+    ):
         self.exercise, self.fixed_side = exercise, side
         self.gate = StartGate(exercise, countdown_s)
         self.side_watch = SideWatch()
