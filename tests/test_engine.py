@@ -230,3 +230,24 @@ def test_progression_counts_reps_only_during_the_hold():
     )
     assert len(engine.holds) == 1
     assert len(engine.reps) == 3
+
+
+def test_overlay_text_and_its_outline_line_up():
+    """The dark outline hugs the letters (OpenCV 5 widens a thicker stroke, which once doubled
+    every word on the overlay)."""
+    import numpy as np
+
+    from formcheck.overlay import _text
+
+    img = np.full((60, 900, 3), (0, 140, 220), np.uint8)
+    _text(
+        img,
+        "Can't see the knee bend from this camera, so 'knee_bend' is not checked",
+        (8, 40),
+        0.5,
+        (255, 255, 255),
+    )
+    white = np.flatnonzero((img > 230).all(axis=2).any(axis=0))
+    dark = np.flatnonzero((img < 40).all(axis=2).any(axis=0))
+    assert white.size and dark.size
+    assert abs(dark.max() - white.max()) <= 3 and abs(dark.min() - white.min()) <= 3
