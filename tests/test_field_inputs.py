@@ -260,3 +260,12 @@ def test_simulate_on_a_full_disk_says_so_in_one_line(tmp_path):
     assert "exit=3" in out and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("Error: No space left on device")
     assert out.split("exit=3")[1].split() == [".", ".."]
+
+
+def test_extract_on_a_full_disk_says_so_in_one_line(tmp_path):
+    clip = shared_video("side_plank_straight_arm_short.mp4")
+    run = f'{sys.executable} -m formcheck.cli extract {clip} -o "$DISK/plank.track.json.gz"'
+    out, err = on_a_small_disk(8, f'{run}; echo "exit=$?"; ls -a "$DISK"', tmp_path)
+    assert "exit=3" in out and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("Error: No space left on device")
+    assert out.split("exit=3")[1].split() == [".", ".."]
