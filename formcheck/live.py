@@ -100,8 +100,9 @@ class LiveSession:
         self.stats.recent_pose_ms.append(1000 * (self.clock() - started))
         self.stats.processed += 1
         self.stats.with_pose += live.pose.has_pose
-        level = None if frame.image is None else frame_level(frame.image)
-        result = self.machine.step(live, level)
+        # brightness matters only while getting ready (it can be what stops a set starting)
+        getting_ready = not self.machine.counting and frame.image is not None
+        result = self.machine.step(live, frame_level(frame.image) if getting_ready else None)
         for note in result.notes:
             self.notify(note)
         if result.save:
