@@ -93,7 +93,8 @@ def draw_frame(
         for metric, joint, label in JOINT_LABELS:
             if metric not in values:
                 continue
-            at = (pts[Landmark[f"{working}_{joint}"]][0] + 8, pts[Landmark[f"{working}_{joint}"]][1] - 8)
+            x, y = pts[Landmark[f"{working}_{joint}"]]
+            at = (x + 8, y - 8)
             if metric in state.blind:
                 _text(img, f"{label} unseen", at, 0.5 * scale, GREY)
             elif confidence.get(metric, 0) >= 0.5:

@@ -71,6 +71,11 @@ class RepCounter:
         recent = [v for t, v in self._rest if t_s - t <= MIN_REST_S]
         return max(recent) - min(recent) <= 0.5 * self.spec.start_rise
 
+    @property
+    def _steady(self) -> float:
+        """The running median of the last few values (one wild frame does not move it)."""
+        return sorted(self._recent)[len(self._recent) // 2]
+
     def at_peak(self, value: float) -> bool:
         """Near the top of the current rep (for rules that apply at the peak)."""
         if self.phase is not RepPhase.UP:
@@ -89,7 +94,7 @@ class RepCounter:
         self._last_seen_s = t_s
         self._recent.append(value)
         if self.phase is RepPhase.REST:
-            steady = sorted(self._recent)[len(self._recent) // 2]
+            steady = self._steady
             self._rest.append((t_s, steady))
             while self._rest and t_s - self._rest[0][0] > REST_WINDOW_S:
                 self._rest.popleft()
@@ -111,7 +116,7 @@ class RepCounter:
             self.peak, self.peak_s = value, t_s
         if value <= self.base + self.spec.end_fraction * (self.peak - self.base):
             self.phase = RepPhase.REST
-            self._floor = max(value, sorted(self._recent)[len(self._recent) // 2])
+            self._floor = max(value, self._steady)
             self._low_s = t_s
             self._rest.clear()
             self._rest.append((t_s, self._floor))
