@@ -135,15 +135,22 @@ def _flat_values(item) -> list:
 
 
 def body_landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
-    """(N, 33, 3) landmark positions in the body frame, one pose per frame of the angles.
+    """(N, 33, 3) landmark positions in the body frame, one pose per frame of the angles."""
+    return posed_body(shape, angles, top)[0]
 
+
+def posed_body(shape: BodyShape, angles: JointAngles, top: Side) -> tuple[np.ndarray, dict[str, Rotation]]:
+    """Landmarks (N, 33, 3) and each segment's orientation in the body frame (see ``SEGMENTS``).
+
+    A segment's orientation turns the body frame's axes to the segment's: identity is anatomical
+    zero (standing, arms at the sides, palms in), so a renderer can drive a skinned mesh with it.
     A pelvis rolling back turns the body about the line from the bottom hip to the feet - the
     shortcut as it happens on a mat: the bottom leg stays where it lies and the feet stay together.
     """
     n = frame_count(angles)
-    still = _landmarks(shape, replace(angles, pelvis_roll_back=np.zeros(n)), top)
+    still, frames = _landmarks(shape, replace(angles, pelvis_roll_back=np.zeros(n)), top)
     if not np.any(angles.pelvis_roll_back):
-        return still
+        return still, frames
     bottom_hip = still[:, landmark_index(top.other, "HIP")]
     feet = (still[:, landmark_index(top, "ANKLE")] + still[:, landmark_index(top.other, "ANKLE")]) / 2
     axis = _unit(feet - bottom_hip)
@@ -156,10 +163,16 @@ def body_landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarr
     leg = [landmark_index(top.other, p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
     rolled = bottom_hip[:, None] + np.einsum("nij,nlj->nli", turn.as_matrix(), still - bottom_hip[:, None])
     rolled[:, leg] = still[:, leg]
-    return rolled
+    # The bottom hip is on the axis, so the bottom thigh and shank keep their orientation too.
+    kept = {f"thigh.{top.other.value}", f"shank.{top.other.value}"}
+    return rolled, {k: (r if k in kept else turn * r) for k, r in frames.items()}
 
 
-def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
+# The segments ``posed_body`` orients; ".left"/".right" ones exist for both sides.
+SEGMENTS = ("pelvis", "trunk", "head", "thigh", "shank", "upper_arm", "forearm")
+
+
+def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> tuple[np.ndarray, dict[str, Rotation]]:
     n = frame_count(angles)
     s = 1.0 if top is Side.RIGHT else -1.0  # the top side's direction along x
     out = np.zeros((n, NUM_LANDMARKS, 3))
@@ -174,6 +187,7 @@ def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
         * _rot(Y, s * np.asarray(angles.trunk_side_bend), n)
         * _rot(X, -np.asarray(angles.trunk_flexion), n)
     )
+    frames = {"pelvis": pelvis, "trunk": trunk}
     half_hip = shape.m(shape.hip_width) / 2
     shoulder_mid = trunk.apply(shape.m(shape.trunk) * Z)
     for side, leg in ((top, angles.top_leg), (top.other, angles.bottom_leg)):
@@ -191,7 +205,10 @@ def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
         heel = ankle + shank.apply(shape.m(shape.heel_drop) * np.array([0.0, -0.6, -0.8]))
         toe = heel + shank.apply(shape.m(shape.foot) * Y)
         if np.any(leg.clam_deg):
-            knee, heel, toe = _clam(hip, knee, ankle, lat, leg.clam_deg, n, (knee, heel, toe))
+            hinge = _clam_hinge(hip, knee, ankle, lat, leg.clam_deg, n)
+            knee, heel, toe = (hip + hinge.apply(p - hip) for p in (knee, heel, toe))
+            thigh, shank = hinge * thigh, hinge * shank
+        frames[f"thigh.{side.value}"], frames[f"shank.{side.value}"] = thigh, shank
         (
             out[:, landmark_index(side, "HIP")],
             out[:, landmark_index(side, "KNEE")],
@@ -211,6 +228,7 @@ def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
         fore = upper * _rot(X, arm.elbow_flexion, n)
         elbow = shoulder + upper.apply(-shape.m(shape.upper_arm) * Z)
         wrist = elbow + fore.apply(-shape.m(shape.forearm) * Z)
+        frames[f"upper_arm.{side.value}"], frames[f"forearm.{side.value}"] = upper, fore
         hand = shape.m(shape.hand)
         out[:, landmark_index(side, "SHOULDER")], out[:, landmark_index(side, "ELBOW")] = shoulder, elbow
         out[:, landmark_index(side, "WRIST")] = wrist
@@ -218,6 +236,7 @@ def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
         out[:, landmark_index(side, "PINKY")] = wrist + fore.apply(hand * np.array([lat * 0.35, 0.0, -0.85]))
         out[:, landmark_index(side, "THUMB")] = wrist + fore.apply(hand * np.array([-lat * 0.1, 0.45, -0.6]))
     head = trunk * _rot(Y, s * np.asarray(angles.head_side_bend), n)
+    frames["head"] = head
     out[:, L.NOSE] = shoulder_mid + head.apply(shape.m(1.0) * np.array([0.0, 0.055, shape.neck_to_nose]))
     for part, (x, y, z) in _FACE.items():
         for side in (Side.LEFT, Side.RIGHT):
@@ -225,21 +244,20 @@ def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
             out[:, landmark_index(side, part)] = shoulder_mid + head.apply(
                 shape.m(1.0) * np.array([lat * x, y, z])
             )
-    return out
+    return out, frames
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
 
 
-def _clam(hip, knee, ankle, lat: float, deg: Angle, n: int, points):
-    """Turn ``points`` about the hip-ankle line (the hinge of a clamshell) so the knee moves outwards."""
+def _clam_hinge(hip, knee, ankle, lat: float, deg: Angle, n: int) -> Rotation:
+    """The turn about the hip-ankle line (the hinge of a clamshell) that moves the knee outwards."""
     axis = _unit(ankle - hip)
     nudge = Rotation.from_rotvec(axis * 0.01).apply(knee - hip) - (knee - hip)
     sign = np.where(nudge[:, 0] * lat > 0, 1.0, -1.0)
     rad = np.radians(np.broadcast_to(np.asarray(deg, dtype=float), (n,)))
-    hinge = Rotation.from_rotvec(axis * (sign * rad)[:, None])
-    return tuple(hip + hinge.apply(p - hip) for p in points)
+    return Rotation.from_rotvec(axis * (sign * rad)[:, None])
 
 
 class Support(str, Enum):
@@ -272,16 +290,17 @@ class Posture:
         return 1.0 if self.top is Side.RIGHT else -1.0
 
 
-def place(body: np.ndarray, posture: Posture, incline_deg: Angle = 0.0) -> np.ndarray:
-    """Body-frame landmarks (N, 33, 3) in the scene frame (X along the mat, Y up, Z to a front camera)."""
+def scene_axes(posture: Posture, incline_deg: Angle, n: int) -> np.ndarray:
+    """(N, 3, 3) matrices taking body-frame vectors to the scene (X along the mat, Y up, Z to a front camera)."""
     h = posture.head_sign
     # Columns: where the body's x (right), y (forward) and z (up the trunk) point in the scene.
     to_scene = np.column_stack([(0.0, h, 0.0), (0.0, 0.0, 1.0), (h, 0.0, 0.0)])
-    scene = body @ to_scene.T
-    if not np.any(incline_deg):
-        return scene
-    turn = _rot(Z, h * np.asarray(incline_deg), len(body)).as_matrix()
-    return np.einsum("nij,nlj->nli", turn, scene)
+    return _rot(Z, h * np.asarray(incline_deg), n).as_matrix() @ to_scene
+
+
+def place(body: np.ndarray, posture: Posture, incline_deg: Angle = 0.0) -> np.ndarray:
+    """Body-frame landmarks (N, 33, 3) in the scene frame, the plank turned up by ``incline_deg``."""
+    return np.einsum("nij,nlj->nli", scene_axes(posture, incline_deg, len(body)), body)
 
 
 def _support_points(posture: Posture) -> tuple[int, int]:
@@ -292,22 +311,16 @@ def _support_points(posture: Posture) -> tuple[int, int]:
     return landmark_index(bottom, foot), landmark_index(bottom, arm)
 
 
-def pose_in_scene(
-    shape: BodyShape, angles: JointAngles, posture: Posture, lift: Angle = 1.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 33, 3) scene landmarks resting on the floor, and each frame's plank incline (0 lying), degrees.
+def supported(shape: BodyShape, angles: JointAngles, posture: Posture) -> tuple[JointAngles, np.ndarray]:
+    """The angles with a plank's supporting arm set, and each frame's full plank incline (deg, 0 lying).
 
-    Lying: the bottom hip rests on the floor. Plank: the body turns about the foot-end contact until
-    the supporting elbow (or hand) reaches the floor, with the supporting upper arm vertical -
-    solved by a few fixed-point steps because the arm's angle to the trunk depends on the incline.
-    ``lift`` (0..1 per frame) lowers a plank towards the floor: 0 lies flat, 1 is fully up.
+    Plank: the body turns about the foot-end contact until the supporting elbow (or hand) reaches
+    the floor, with the supporting upper arm vertical - solved by a few fixed-point steps because
+    the arm's angle to the trunk depends on the incline.
     """
     n = frame_count(angles)
     if posture.support is Support.LYING:
-        scene = place(body_landmarks(shape, angles, posture.top), posture)
-        bottom_hip = landmark_index(posture.top.other, "HIP")
-        scene[..., 1] += (posture.hip_on_floor_m - scene[:, bottom_hip, 1])[:, None]
-        return scene, np.zeros(n)
+        return angles, np.zeros(n)
     foot, hand = _support_points(posture)
     straight_arm = posture.support is Support.HAND_FEET
     rise = (posture.wrist_on_floor_m if straight_arm else posture.elbow_on_floor_m) - posture.foot_on_floor_m
@@ -318,13 +331,31 @@ def pose_in_scene(
             shoulder_abduction=90.0 - incline - np.asarray(angles.trunk_side_bend),
             elbow_flexion=0.0 if straight_arm else 90.0,
         )
-        body = body_landmarks(shape, replace(angles, bottom_arm=arm), posture.top)
-        flat = place(body, posture)
+        flat = place(body_landmarks(shape, replace(angles, bottom_arm=arm), posture.top), posture)
         d = flat[:, hand, :2] - flat[:, foot, :2]
         along, reach = d[:, 0] * posture.head_sign, np.hypot(d[:, 0], d[:, 1])
         # Turn about the foot contact until the arm contact sits ``rise`` above it.
         incline = np.degrees(np.arcsin(np.clip(rise / reach, -1, 1)) - np.arctan2(d[:, 1], along))
+    return replace(angles, bottom_arm=arm), incline
+
+
+def pose_in_scene(
+    shape: BodyShape, angles: JointAngles, posture: Posture, lift: Angle = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 33, 3) scene landmarks resting on the floor, and each frame's plank incline (0 lying), degrees.
+
+    Lying: the bottom hip rests on the floor. Plank: see ``supported``; ``lift`` (0..1 per frame)
+    lowers a plank towards the floor: 0 lies flat, 1 is fully up.
+    """
+    n = frame_count(angles)
+    angles, incline = supported(shape, angles, posture)
+    if posture.support is Support.LYING:
+        scene = place(body_landmarks(shape, angles, posture.top), posture)
+        bottom_hip = landmark_index(posture.top.other, "HIP")
+        scene[..., 1] += (posture.hip_on_floor_m - scene[:, bottom_hip, 1])[:, None]
+        return scene, incline
     incline = incline * np.broadcast_to(np.asarray(lift, dtype=float), (n,))
-    scene = place(body, posture, incline)
+    scene = place(body_landmarks(shape, angles, posture.top), posture, incline)
+    foot, _ = _support_points(posture)
     scene[..., 1] += (posture.foot_on_floor_m - scene[:, foot, 1])[:, None]
     return scene, incline
