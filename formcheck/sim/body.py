@@ -291,7 +291,7 @@ class Posture:
 
 
 def scene_axes(posture: Posture, incline_deg: Angle, n: int) -> np.ndarray:
-    """(N, 3, 3) matrices taking body-frame vectors to the scene (X along the mat, Y up, Z to a front camera)."""
+    """(N, 3, 3): body-frame vectors to scene ones (X along the mat, Y up, Z to a front camera)."""
     h = posture.head_sign
     # Columns: where the body's x (right), y (forward) and z (up the trunk) point in the scene.
     to_scene = np.column_stack([(0.0, h, 0.0), (0.0, 0.0, 1.0), (h, 0.0, 0.0)])
