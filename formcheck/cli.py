@@ -479,6 +479,135 @@ def simulate(
 
 
 @cli.command()
+@click.option(
+    "--exercise",
+    "-e",
+    required=True,
+    help="clamshell, side-leg-lift, side-plank, side-plank-clamshell or side-plank-leg-lift.",
+)
+@click.option(
+    "--fault",
+    "-f",
+    "faults",
+    multiple=True,
+    help="A shortcut to inject, as for `simulate`: CODE, CODE=SIZE, CODE@REPS or CODE=SIZE@REPS.",
+)
+@click.option("--reps", type=click.IntRange(1, 20), default=3, show_default=True, help="Reps in the set.")
+@click.option(
+    "--tempo",
+    "up_s",
+    type=click.FloatRange(0.2, 5.0),
+    default=1.4,
+    show_default=True,
+    help="Seconds up (and down).",
+)
+@click.option("--side", "side_text", type=click.Choice(["left", "right"]), default="right", show_default=True)
+@click.option(
+    "--body", default="average-woman", show_default=True, help="average-woman, heavy-man or slim-tall."
+)
+@click.option("--room", default="living-room", show_default=True, help="living-room, gym or dim-bedroom.")
+@click.option(
+    "--camera-height",
+    type=click.FloatRange(0.05, 3.0),
+    default=0.3,
+    show_default=True,
+    help="Metres above the floor.",
+)
+@click.option(
+    "--distance",
+    type=click.FloatRange(0.5, 8.0),
+    default=None,
+    help="Metres from the body along the floor [default: frames the body].",
+)
+@click.option(
+    "--yaw",
+    "yaw_deg",
+    type=click.FloatRange(-60, 60),
+    default=0.0,
+    show_default=True,
+    help="Camera off the body's front, degrees.",
+)
+@click.option("--size", default="640x360", show_default=True, help="Frame size, WIDTHxHEIGHT.")
+@click.option("--fps", type=click.FloatRange(5, 60), default=30.0, show_default=True)
+@click.option(
+    "--noise",
+    "noise_sd",
+    type=click.FloatRange(0, 20),
+    default=2.0,
+    show_default=True,
+    help="Sensor noise, grey levels.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="MP4 to write; its truth goes beside it as NAME.truth.json.gz.",
+)
+def render(
+    exercise: str,
+    faults: tuple[str, ...],
+    reps: int,
+    up_s: float,
+    side_text: str,
+    body: str,
+    room: str,
+    camera_height: float,
+    distance: float | None,
+    yaw_deg: float,
+    size: str,
+    fps: float,
+    noise_sd: float,
+    seed: int,
+    output: Path,
+) -> None:
+    """Render a realistic body doing an exercise, right or with shortcuts, to a video with its exact truth.
+
+    Needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]". The truth
+    file holds per frame the body's 3-D joints, their pixels and the true angles, and per rep or
+    hold the shortcuts injected; `formcheck analyze OUTPUT` then checks the video as any other.
+    """
+    from formcheck.sim import Fault, Tempo
+    from formcheck.sim.render import Shot, Take, render_take, save_truth, truth_path
+
+    exercise_id = ExerciseId.parse(exercise).value
+    if output.suffix.lower() != ".mp4":
+        raise FormcheckError(f"{output}: the video must end in .mp4.")
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise FormcheckError(f"Cannot read the size {size!r}: write WIDTHxHEIGHT, e.g. 640x360.") from None
+    if not (64 <= width <= 3840 and 64 <= height <= 2160):
+        raise FormcheckError(f"The size {size} is out of range: 64x64 to 3840x2160.")
+    take = Take(
+        exercise_id,
+        tuple(Fault.parse(f) for f in faults),
+        tempo=Tempo(reps=reps, up_s=up_s, down_s=up_s, lead_in_s=2.0),
+        top=Side(side_text),
+        look=body,
+        room=room,
+        shot=Shot(camera_height, distance, yaw_deg, width, height, fps, noise_sd=noise_sd),
+        seed=seed,
+    )
+    _out_dir(output.parent if str(output.parent) else Path("."))
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"\rRendering: {100 * done // total}%", err=True, nl=done == total)
+
+    rendered = render_take(take, output, progress=progress)
+    save_truth(rendered.truth, truth_path(output))
+    checks = rendered.truth["checks"]
+    click.echo(f"Wrote {output} and {truth_path(output).name}: {len(rendered.true_track)} frames.")
+    click.echo(
+        f"  legs overlap at most {checks['leg_penetration_max_m'] * 100:.1f} cm; supports at most "
+        + " and ".join(f"{h * 100:.1f}" for h in checks["support_above_mat_max_m"])
+        + " cm above the mat."
+    )
+
+
+@cli.command()
 @click.option("--verbose", "-v", is_flag=True, help="Show every check's limit and its source.")
 def exercises(verbose: bool) -> None:
     """List the exercises, their checks, the sources of their limits and their glute activation."""

@@ -347,15 +347,24 @@ def pose_in_scene(
     Lying: the bottom hip rests on the floor. Plank: see ``supported``; ``lift`` (0..1 per frame)
     lowers a plank towards the floor: 0 lies flat, 1 is fully up.
     """
-    n = frame_count(angles)
     angles, incline = supported(shape, angles, posture)
     if posture.support is Support.LYING:
         scene = place(body_landmarks(shape, angles, posture.top), posture)
         bottom_hip = landmark_index(posture.top.other, "HIP")
         scene[..., 1] += (posture.hip_on_floor_m - scene[:, bottom_hip, 1])[:, None]
         return scene, incline
-    incline = incline * np.broadcast_to(np.asarray(lift, dtype=float), (n,))
+    angles, incline = lifted(angles, incline, lift)
     scene = place(body_landmarks(shape, angles, posture.top), posture, incline)
     foot, _ = _support_points(posture)
     scene[..., 1] += (posture.foot_on_floor_m - scene[:, foot, 1])[:, None]
     return scene, incline
+
+
+def lifted(angles: JointAngles, incline: np.ndarray, lift: Angle) -> tuple[JointAngles, np.ndarray]:
+    """A plank on its way up or down (``lift`` 0..1): the trunk stays propped on the forearm at the
+    full ``incline`` while the pelvis and legs turn down to the mat by (1 - lift) of it - a bend at
+    the waist, as a person lies propped on an elbow before lifting the hips. Returns the angles and
+    the whole body's incline."""
+    lift = np.broadcast_to(np.asarray(lift, dtype=float), incline.shape)
+    down = (1.0 - lift) * incline
+    return replace(angles, trunk_side_bend=np.asarray(angles.trunk_side_bend) + down), incline * lift

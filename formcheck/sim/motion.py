@@ -376,10 +376,12 @@ def perform(
         trunk_side_bend=bend / 2 + hike,  # a hip hike tilts the pelvis under a trunk that stays put
         top_leg=top_leg,
         bottom_leg=bottom_leg,
-        top_arm=Arm(shoulder_flexion=70.0, elbow_flexion=60.0)
+        # lying, the top hand rests on the mat in front of the chest
+        top_arm=Arm(shoulder_flexion=80.0, shoulder_abduction=-15.0, elbow_flexion=15.0)
         if lying_arms
         else Arm(shoulder_abduction=10.0),
-        bottom_arm=Arm(shoulder_abduction=160.0, elbow_flexion=40.0) if lying_arms else Arm(),
+        # lying, the bottom arm reaches past the head along the mat (a pillow for it), not into it
+        bottom_arm=Arm(shoulder_abduction=175.0, elbow_flexion=40.0) if lying_arms else Arm(),
     )
     truth = {
         "rep_progress": progress,
