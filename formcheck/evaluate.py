@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from formcheck.exercises import Exercise, load_exercise
-from formcheck.pipeline import analyze_track
+from formcheck.pipeline import Track, analyze_track
 from formcheck.scorecard import scorecard_from_analysis
-from formcheck.sim import Simulation
+from formcheck.sim import HoldTruth, RepTruth, Simulation
 
 # Reported rep metrics compared with the truth (their units are in their names).
 COMPARED = ("range_deg", "knee_flexion_deg", "hip_flexion_deg", "up_s")
@@ -50,22 +50,38 @@ class SequenceResult:
 def evaluate(sim: Simulation, exercise: Exercise | None = None, live: bool = False) -> SequenceResult:
     """Run the real pipeline on a simulated track and compare its scorecard with the truth
     (``live``: the live pipeline, frame by frame, instead of ``analyze``'s)."""
-    perf = sim.performance
     ex_id = sim.track.meta["simulation"]["exercise"]
-    exercise = exercise or load_exercise(ex_id)
+    perf = sim.performance
+    return evaluate_track(sim.track, exercise or load_exercise(ex_id), perf.reps, perf.holds, live)
+
+
+def truth_reps_and_holds(truth: dict) -> tuple[list[RepTruth], list[HoldTruth]]:
+    """The true reps and holds of a rendered video's truth file (``formcheck render``)."""
+    reps = [RepTruth(**r) for r in truth["reps"]]
+    holds = [
+        HoldTruth(**{**h, "fault_windows": {k: tuple(v) for k, v in h["fault_windows"].items()}})
+        for h in truth["holds"]
+    ]
+    return reps, holds
+
+
+def evaluate_track(
+    track: Track, exercise: Exercise, reps: list[RepTruth], holds: list[HoldTruth], live: bool = False
+) -> SequenceResult:
+    """Score any track (simulated, or extracted from a rendered video) against true reps and holds."""
     if live:
         from formcheck.live import replay_live
 
-        card = replay_live(sim.track, exercise).to_dict()
+        card = replay_live(track, exercise).to_dict()
     else:
-        card = scorecard_from_analysis(analyze_track(sim.track, exercise)).to_dict()
+        card = scorecard_from_analysis(analyze_track(track, exercise)).to_dict()
     warned = [w for w in card["warnings"] if w["code"] == "camera_view"]
     # The engine's camera_view message quotes the code it could not check.
     unseen_codes = {r.code for r in exercise.rules if any(f"'{r.code}'" in w["message"] for w in warned)}
-    result = SequenceResult(len(perf.reps), len(card["reps"]), len(perf.holds), len(card["holds"]))
+    result = SequenceResult(len(reps), len(card["reps"]), len(holds), len(card["holds"]))
     result.setup_refused = any(w["code"] == "setup_mismatch" for w in card["warnings"])
     used = set()
-    for rep in perf.reps:
+    for rep in reps:
         hit = next(
             (
                 i
@@ -83,7 +99,7 @@ def evaluate(sim: Simulation, exercise: Exercise | None = None, live: bool = Fal
                 if got is not None and want is not None:
                     result.angle_errors.setdefault(k, []).append(abs(got - want))
         result.outcomes.append(Outcome(set(rep.faults), found, unseen_codes, hit is not None))
-    for hold in perf.holds:
+    for hold in holds:
         overlapping = [h for h in card["holds"] if h["start_s"] < hold.end_s and h["end_s"] > hold.start_s]
         found = {f["code"] for h in overlapping for f in h["faults"]}
         result.outcomes.append(Outcome(set(hold.faults), found, unseen_codes, bool(overlapping)))

@@ -53,9 +53,6 @@ def _requirements():
     """torch, anny and pyrender, or a one-line error saying how to install them."""
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
     try:
-        import warp  # anny's skinning kernels; it greets on stdout unless told not to
-
-        warp.config.quiet = True
         import anny
         import pyrender
         import torch
@@ -332,7 +329,9 @@ class Body:
 def _anny_model():
     torch, anny, _, _ = _requirements()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    return anny.Anny(phenotypes="default").to(torch.float64)
+    # Plain linear blend skinning in torch: as fast here as anny's default Warp kernels, which
+    # print their start-up on stdout.
+    return anny.Anny(phenotypes="default", skinning_method="lbs").to(torch.float64)
 
 
 # --- Laying the body on the mat ------------------------------------------------------------------

@@ -1,0 +1,175 @@
+"""How well formcheck catches shortcuts on rendered video, through the real pose model (of record).
+
+    pip install torch==2.13.0 && pip install -e ".[render]"
+    python benchmarks/rendered_accuracy.py [--quick] [--sizes limit 2x] [--heights 0.3 0.9 1.7]
+
+For every exercise x shortcut (and correct form) x size x body x camera height it renders a set
+with ``formcheck render`` (3 reps or one hold; 640x360 at 15 frames/s), runs MediaPipe over the
+video as ``analyze`` does, and scores the scorecard against the exact truth - and again with the
+body's true keypoints in place of MediaPipe's, which separates the pose model's errors from the
+metric's own. Tables as in ``accuracy.py``: rep-count accuracy, per-fault precision and recall
+("unseen" counts faults the checker said it cannot see from that camera), false alarms on
+correct reps and holds, and the mean error of each reported rep metric, split by camera height
+and by keypoint source.
+
+Renders and MediaPipe tracks are cached in ``benchmarks/.cache/rendered`` (keyed by everything
+that makes the take), so a rerun only re-scores. --quick: the three base exercises, faults at
+twice their limit, one body per cell (rotating), floor and raised cameras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from accuracy import row
+
+from formcheck.evaluate import COMPARED, SequenceResult, evaluate_track, tally, truth_reps_and_holds
+from formcheck.exercises import load_exercise
+from formcheck.kinematics import Side
+from formcheck.pipeline import extract_track
+from formcheck.pose import PoseLandmarkerEstimator, load_track, save_track
+from formcheck.sim import FAULTS, Fault, Tempo
+from formcheck.sim.render import (
+    LOOKS,
+    Shot,
+    Take,
+    load_truth,
+    render_take,
+    save_truth,
+    true_keypoint_track,
+    truth_path,
+)
+from formcheck.sources import VideoFileSource
+
+CACHE = Path(__file__).resolve().parent / ".cache" / "rendered"
+TEMPO = Tempo(reps=3, lead_in_s=2.0)
+# Camera heights (m) and their distance along the floor (m): a laptop on the floor, a chair or
+# low shelf, a tripod or high shelf looking down about 43 degrees.
+HEIGHTS = {0.3: None, 0.9: 2.2, 1.7: 1.6}
+BASE = ("clamshell", "side-leg-lift", "side-plank")
+
+
+@dataclass(frozen=True)
+class Cell:
+    exercise: str
+    fault: str  # "correct" or a code
+    size: str  # "-", "limit" or "2x"
+    body: str
+    height_m: float
+
+    def take(self, seed: int) -> Take:
+        faults = ()
+        if self.fault != "correct":
+            kind = next(k for k in FAULTS[self.exercise] if k.code == self.fault)
+            size = kind.severe if self.size == "2x" else kind.limit + 0.1 * (kind.severe - kind.limit)
+            faults = (Fault(self.fault, size),)
+        shot = Shot(height_m=self.height_m, distance_m=HEIGHTS[self.height_m], fps=15.0)
+        top = Side.RIGHT if seed % 2 == 0 else Side.LEFT
+        return Take(self.exercise, faults, TEMPO, top=top, look=self.body, shot=shot, seed=seed)
+
+
+def cells(quick: bool, sizes: list[str], heights: list[float]) -> list[Cell]:
+    out = []
+    bodies = list(LOOKS)
+    exercises = BASE if quick else list(FAULTS)
+    n = 0
+    for exercise in exercises:
+        variants = [("correct", "-")] + [(k.code, s) for k, s in itertools.product(FAULTS[exercise], sizes)]
+        for (fault, size), height in itertools.product(variants, heights):
+            chosen = [bodies[n % len(bodies)]] if quick else bodies
+            n += 1
+            out += [Cell(exercise, fault, size, body, height) for body in chosen]
+    return out
+
+
+def cached(take: Take) -> tuple[Path, dict]:
+    """The rendered video and its truth, rendering it only the first time."""
+    key = hashlib.sha256(json.dumps(take.describe(), sort_keys=True).encode()).hexdigest()[:16]
+    video = CACHE / f"{take.exercise}_{key}.mp4"
+    if not truth_path(video).exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        rendered = render_take(take, video)
+        save_truth(rendered.truth, truth_path(video))
+    return video, load_truth(truth_path(video))
+
+
+def model_track(video: Path):
+    """MediaPipe's track of a rendered video, extracted once."""
+    path = video.with_suffix(".track.json.gz")
+    if not path.exists():
+        source = VideoFileSource(video)
+        estimator = PoseLandmarkerEstimator()
+        try:
+            save_track(extract_track(source, source.info, estimator), path)
+        finally:
+            estimator.close()
+    return load_track(path)
+
+
+def summarise(
+    results: dict[tuple[Cell, str], list[SequenceResult]], height: float, source: str, size: str
+) -> None:
+    chosen = {
+        c: rs
+        for (c, s), rs in results.items()
+        if s == source and c.height_m == height and c.size in ("-", size)
+    }
+    if not chosen:
+        return
+    seqs = [r for rs in chosen.values() for r in rs]
+    print(f"\n== camera {height:.1f} m, {source} keypoints, faults at {size} ==")
+    print(f"sequences {len(seqs)}; counts exact {np.mean([r.count_exact for r in seqs]):.1%}")
+    wrong = sorted({f"{c.exercise}/{c.fault}" for c, rs in chosen.items() for r in rs if not r.count_exact})
+    if wrong:
+        print("  miscounted: " + ", ".join(wrong))
+    totals = tally(seqs)
+    rate = totals.alarms / max(totals.correct, 1)
+    print(f"false alarms on correct reps/holds: {totals.alarms}/{totals.correct} = {rate:.1%}")
+    for code in sorted(totals.codes):
+        print(f"  {code:16s} {row(totals.codes[code])}")
+    errors: dict[str, list[float]] = defaultdict(list)
+    for r in seqs:
+        for k, v in r.angle_errors.items():
+            errors[k] += v
+    print(
+        "  mean absolute error: " + ", ".join(f"{k} {np.mean(errors[k]):.1f}" for k in COMPARED if errors[k])
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="base exercises, one body per cell")
+    parser.add_argument("--sizes", nargs="+", default=["2x"], choices=["limit", "2x"])
+    parser.add_argument("--heights", nargs="+", type=float, default=list(HEIGHTS), choices=list(HEIGHTS))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    grid = cells(args.quick, args.sizes, args.heights)
+    results: dict[tuple[Cell, str], list[SequenceResult]] = defaultdict(list)
+    start = time.perf_counter()
+    for cell in grid:
+        # Each cell its own seed, so a quick run and a full one share their renders.
+        seed = args.seed + int(hashlib.sha256(repr(cell).encode()).hexdigest()[:6], 16)
+        video, truth = cached(cell.take(seed))
+        exercise = load_exercise(cell.exercise)
+        reps, holds = truth_reps_and_holds(truth)
+        results[(cell, "model")].append(evaluate_track(model_track(video), exercise, reps, holds))
+        results[(cell, "true")].append(evaluate_track(true_keypoint_track(truth), exercise, reps, holds))
+    print(f"{len(grid)} rendered sets ({time.perf_counter() - start:.0f} s), bodies: {', '.join(LOOKS)}")
+    for height in args.heights:
+        for source in ("model", "true"):
+            for size in args.sizes:
+                summarise(results, height, source, size)
+
+
+if __name__ == "__main__":
+    main()
