@@ -1,0 +1,116 @@
+"""Rendered bodies with exact truth: the sample videos, and `formcheck render` end to end.
+
+The sample videos are checked against their truth files; the true keypoints need no MediaPipe
+and no torch. Rendering itself needs the render extra (installed in CI); without it those tests
+skip with the install line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import cv2
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from formcheck.evaluate import evaluate_track, truth_reps_and_holds
+from formcheck.exercises import load_exercise
+from formcheck.pose.landmarks import Landmark as L
+from formcheck.sim import FAULTS
+from formcheck.sim.render import PENETRATION_TOLERANCE_M, load_truth, true_keypoint_track, truth_path
+
+SAMPLES = ROOT / "sample_videos"
+NAMES = [f"{e}_{n}" for e, kinds in FAULTS.items() for n in ["correct"] + [k.code for k in kinds]]
+BASE_CORRECT = ["clamshell_correct", "side-leg-lift_correct", "side-plank_correct"]
+# The joints the checks measure, to compare MediaPipe's with the truth.
+JOINTS = [int(L[f"{s}_{p}"]) for s in ("LEFT", "RIGHT") for p in ("SHOULDER", "HIP", "KNEE", "ANKLE")]
+has_render = all(importlib.util.find_spec(m) for m in ("torch", "anny", "pyrender"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_exercise_and_shortcut_has_a_sample_video_that_matches_its_truth(name):
+    video = SAMPLES / f"{name}.mp4"
+    truth = load_truth(truth_path(video))
+    capture = cv2.VideoCapture(str(video))
+    frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    capture.release()
+    assert size == (640, 360)
+    assert frames == len(truth["frames"]["t_s"]) == len(truth["frames"]["landmarks_3d_m"])
+    exercise, _, fault = name.partition("_")
+    injected = {c for item in truth["reps"] + truth["holds"] for c in item["faults"]}
+    assert injected == (set() if fault == "correct" else {fault} | (injected - {fault}))
+    if fault != "correct":
+        assert fault in injected
+    checks = truth["checks"]
+    assert checks["lowest_point_min_m"] >= -0.001  # nothing sinks through the mat
+    assert (
+        checks["leg_penetration_max_m"] <= PENETRATION_TOLERANCE_M
+    )  # the legs never pass through each other
+
+
+@pytest.mark.parametrize("name", BASE_CORRECT)
+def test_the_true_keypoints_of_correct_form_are_counted_exactly_and_raise_no_fault(name):
+    truth = load_truth(truth_path(SAMPLES / f"{name}.mp4"))
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(true_keypoint_track(truth), load_exercise(name.split("_")[0]), reps, holds)
+    assert result.count_exact, (result.counted_reps, result.counted_holds)
+    assert not any(o.found for o in result.outcomes)
+
+
+@pytest.mark.video
+@pytest.mark.parametrize("name", BASE_CORRECT)
+def test_mediapipe_finds_the_rendered_body_where_the_truth_puts_it(name):
+    from formcheck.pipeline import extract_track
+    from formcheck.pose import PoseLandmarkerEstimator
+    from formcheck.sources import VideoFileSource
+
+    video = SAMPLES / f"{name}.mp4"
+    truth = load_truth(truth_path(video))
+    source = VideoFileSource(video)
+    estimator = PoseLandmarkerEstimator()
+    try:
+        track = extract_track(source, source.info, estimator)
+    finally:
+        estimator.close()
+    whole = track.slice(0, len(track))
+    assert whole.has_pose.mean() >= 0.98
+    found = whole.image[:, JOINTS, :2] * [640, 360]
+    true_px = np.asarray(truth["frames"]["landmarks_2d_px"])[:, JOINTS]
+    error_px = np.linalg.norm(found - true_px, axis=-1)
+    assert np.nanmedian(error_px) < 12.0, np.nanmedian(error_px, axis=0)
+
+
+@pytest.mark.skipif(
+    not has_render, reason='needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]"'
+)
+def test_render_writes_a_video_and_its_truth_that_analyze_counts(tmp_path):
+    from click.testing import CliRunner
+
+    from formcheck.cli import cli
+
+    video = tmp_path / "clam.mp4"
+    runner = CliRunner()
+    args = ["render", "-e", "clamshell", "-f", "feet_apart@1", "--reps", "1", "--fps", "12", "-o", str(video)]
+    done = runner.invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    truth = load_truth(truth_path(video))
+    assert [set(r["faults"]) for r in truth["reps"]] == [{"feet_apart"}]
+    assert truth["checks"]["leg_penetration_max_m"] <= PENETRATION_TOLERANCE_M
+    out = tmp_path / "out"
+    done = runner.invoke(cli, ["analyze", str(video), "-e", "clamshell", "--no-video", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    card = json.loads((out / "scorecard.json").read_text())
+    assert [sorted(f["code"] for f in r["faults"]) for r in card["reps"]] == [["feet_apart"]]
+
+
+def test_render_without_its_extra_or_with_a_bad_size_says_so_in_one_line(tmp_path):
+    from test_cli import assert_one_line_error, formcheck
+
+    result = formcheck("render", "-e", "clamshell", "--size", "640by360", "-o", "x.mp4", cwd=tmp_path)
+    assert_one_line_error(result, "WIDTHxHEIGHT")
+    result = formcheck("render", "-e", "clamshell", "-o", "x.avi", cwd=tmp_path)
+    assert_one_line_error(result, "must end in .mp4")
+    assert not list(tmp_path.iterdir())
