@@ -51,9 +51,9 @@ from formcheck.sources import VideoFileSource
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "rendered"
 TEMPO = Tempo(reps=3, lead_in_s=2.0)
-# Camera heights (m) and their distance along the floor (m): a laptop on the floor, a chair or
-# low shelf, a tripod or high shelf looking down about 43 degrees.
-HEIGHTS = {0.3: None, 0.9: 2.2, 1.7: 1.6}
+# Camera heights (m): a laptop on the floor, a chair or low shelf, a tripod or high shelf. Each
+# stands as close as frames the whole set (the truth records the resulting elevation).
+HEIGHTS = (0.3, 0.9, 1.7)
 BASE = ("clamshell", "side-leg-lift", "side-plank")
 
 
@@ -71,7 +71,7 @@ class Cell:
             kind = next(k for k in FAULTS[self.exercise] if k.code == self.fault)
             size = kind.severe if self.size == "2x" else kind.limit + 0.1 * (kind.severe - kind.limit)
             faults = (Fault(self.fault, size),)
-        shot = Shot(height_m=self.height_m, distance_m=HEIGHTS[self.height_m], fps=15.0)
+        shot = Shot(height_m=self.height_m, fps=15.0)
         top = Side.RIGHT if seed % 2 == 0 else Side.LEFT
         return Take(self.exercise, faults, TEMPO, top=top, look=self.body, shot=shot, seed=seed)
 

@@ -8,7 +8,8 @@ Each ``<exercise id>_correct.mp4`` and ``<exercise id>_<fault code>.mp4`` is a r
 shortcut at twice the checker's limit in rep 2 (the set-up faults knee_bend and hip_bend in every
 rep; plank faults in the middle of the hold). The camera is one that can see that fault: a front
 camera 0.3 m above the floor, or for the knee and hip bends of a side-lying body, which a level
-camera sees edge-on, a raised one (1.7 m up, 1.6 m in front: 43 degrees down). The truth is in
+camera sees edge-on, a raised one (1.7 m up, as close as frames the body: about 60 degrees
+down). Each stands as close as keeps the whole set in the frame. The truth is in
 ``<name>.truth.json.gz`` beside each video.
 """
 
@@ -25,7 +26,7 @@ from formcheck.sim.render import Shot, Take, render_take, save_truth, truth_path
 HERE = Path(__file__).resolve().parent
 TEMPO = Tempo(reps=3, lead_in_s=2.0)
 FLOOR = Shot(height_m=0.3, fps=15.0)
-RAISED = Shot(height_m=1.7, distance_m=1.6, fps=15.0)
+RAISED = Shot(height_m=1.7, fps=15.0)
 # Bends seen edge-on from a level camera (FORM_RULES.md: sagittal angles need the camera above).
 NEEDS_RAISED = {"knee_bend", "hip_bend", "knee_bent"}
 

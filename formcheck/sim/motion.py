@@ -377,7 +377,7 @@ def perform(
         top_leg=top_leg,
         bottom_leg=bottom_leg,
         # lying, the top hand rests on the mat in front of the chest
-        top_arm=Arm(shoulder_flexion=80.0, shoulder_abduction=-15.0, elbow_flexion=15.0)
+        top_arm=Arm(shoulder_flexion=60.0, shoulder_abduction=-35.0, elbow_flexion=20.0)
         if lying_arms
         else Arm(shoulder_abduction=10.0),
         # lying, the bottom arm reaches past the head along the mat (a pillow for it), not into it

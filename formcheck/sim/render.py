@@ -125,7 +125,7 @@ ROOMS = {
 @dataclass(frozen=True)
 class Shot:
     """The camera: height of the lens above the floor, horizontal distance to the body's middle (None:
-    the body fills ~70% of the width), turn about the vertical (0: square to the body's front),
+    as close as frames the whole set), turn about the vertical (0: square to the body's front),
     frame size and rate, sensor noise (sd in grey levels) and x264's quality (CRF)."""
 
     height_m: float = 0.3
@@ -138,20 +138,41 @@ class Shot:
     noise_sd: float = 2.0
     crf: int = 26
 
-    def camera(self, centre: np.ndarray, body_length_m: float) -> Camera:
-        distance = self.distance_m
-        if distance is None:
-            distance = body_length_m / (0.7 * 2 * math.tan(math.radians(self.hfov_deg / 2)))
-        yaw = math.radians(self.yaw_deg)
-        target = np.array([centre[0], 0.2, centre[2]])
-        position = target + distance * np.array([math.sin(yaw), 0.0, math.cos(yaw)])
-        position[1] = self.height_m
-        return Camera(position, target, self.hfov_deg, self.width, self.height, self.fps)
+    def camera(self, points: np.ndarray) -> Camera:
+        """The camera aimed at the middle of ``points`` (every landmark of the set, scene metres).
 
-    @property
-    def elevation_deg(self) -> float:
-        """How far above the body's middle the camera looks down (needs a distance)."""
-        return math.degrees(math.atan2(self.height_m - 0.2, self.distance_m or 1.9))
+        Without a distance it stands as close as keeps every point of the whole set inside the
+        frame with a 6% margin (what a user framing themselves does); with one it stands there.
+        """
+        flat = points.reshape(-1, 3)
+        flat = flat[~np.isnan(flat).any(axis=1)]
+        lo, hi = flat.min(axis=0), flat.max(axis=0)
+        target = np.array([(lo[0] + hi[0]) / 2, 0.2, (lo[2] + hi[2]) / 2])
+        yaw = math.radians(self.yaw_deg)
+
+        def placed(distance: float) -> Camera:
+            position = target + distance * np.array([math.sin(yaw), 0.0, math.cos(yaw)])
+            position[1] = self.height_m
+            return Camera(position, target, self.hfov_deg, self.width, self.height, self.fps)
+
+        if self.distance_m is not None:
+            return placed(self.distance_m)
+        distance = 0.8
+        while distance < 12.0:
+            cam = placed(distance)
+            cam_xyz = cam.to_camera(flat)
+            u = cam.focal_px * cam_xyz[:, 0] / cam_xyz[:, 2] / self.width + 0.5
+            v = cam.focal_px * cam_xyz[:, 1] / cam_xyz[:, 2] / self.height + 0.5
+            if (cam_xyz[:, 2] > 0.3).all() and ((u > 0.06) & (u < 0.94) & (v > 0.06) & (v < 0.94)).all():
+                return cam
+            distance *= 1.05
+        return placed(distance)
+
+
+def elevation_deg(camera: Camera) -> float:
+    """How far the camera looks down at its target, degrees (0: level)."""
+    d = camera.position - camera.target
+    return math.degrees(math.atan2(d[1], math.hypot(d[0], d[2])))
 
 
 # --- Posing anny from the simulator's segments ------------------------------------------------------
@@ -551,10 +572,9 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
         poses.append(verts.astype(np.float32))
         if progress:
             progress(sl.stop, 2 * n)
-    centre = np.nanmedian(landmarks[:, [int(L.LEFT_HIP), int(L.RIGHT_HIP)]].mean(axis=1), axis=0)
     height_m = float(np.ptp(body.rest_vertices[:, 2]))
-    camera = shot.camera(centre, height_m)
-    studio = Studio(room, camera, centre, rng)
+    camera = shot.camera(landmarks)
+    studio = Studio(room, camera, camera.target, rng)
     from formcheck.encoding import H264Writer
 
     video_path = Path(video_path)
@@ -605,6 +625,7 @@ def _truth(take, perf: Performance, camera: Camera, landmarks, track, support, l
         "take": take.describe(),
         "camera": {
             "position_m": np.round(camera.position, 3).tolist(),
+            "elevation_deg": round(elevation_deg(camera), 1),
             "target_m": np.round(camera.target, 3).tolist(),
             "hfov_deg": camera.hfov_deg,
             "width": camera.width,
