@@ -336,7 +336,9 @@ def perform(
         bottom_knee = knee
     hip_flex = size.get("hip_bend", 45.0) if exercise == "clamshell" else 0.0
     base_leg = Leg(hip_flexion=hip_flex, knee_flexion=bottom_knee)
-    gap_m = 0.2 * shape.m(shape.shank)  # stacked ankle centres sit ~0.2 shanks apart (real clips)
+    # Stacked ankle centres sit ~0.2 shanks apart (real clips). Kneeling, the bent shanks cross:
+    # 0.2 pushed them 3.7 cm into each other on the rendered body (formcheck render's leg check).
+    gap_m = (0.35 if kneeling_plank else 0.2) * shape.m(shape.shank)
     rest_add = _top_leg_rest_adduction(shape, base_leg, top, gap_m)
 
     # Clam: 50 deg of opening. Lift: 38 deg from the resting (adducted) leg, ~28 deg between the legs.
