@@ -72,12 +72,16 @@ def test_a_noise_free_front_camera_measures_the_leg_lift_exactly():
 
 
 def _slice(exercise: str, codes: list[str], seeds=(1, 2), live: bool = False):
+    # The random errors only: with the pose model's systematic ones ("realistic"), the depth-based
+    # leg_forward goes unseen, as on rendered video - issue 12 moves it to image evidence.
     results = []
     for seed in seeds:
         top = Side(("left", "right")[seed % 2])
-        results.append((None, evaluate(simulate(exercise, [], seed=seed, top=top), live=live)))
+        results.append(
+            (None, evaluate(simulate(exercise, [], seed=seed, top=top, noise="random"), live=live))
+        )
         for code in codes:
-            sim = simulate(exercise, [Fault(code)], seed=seed, top=top)
+            sim = simulate(exercise, [Fault(code)], seed=seed, top=top, noise="random")
             results.append((code, evaluate(sim, live=live)))
     return results
 
@@ -109,6 +113,35 @@ def test_benchmark_slice_front_view_realistic_noise_meets_the_targets(exercise, 
         assert t.tp / (t.tp + t.fn + t.unseen) >= 0.9, code
         assert t.tp / (t.tp + t.fp) >= 0.9, code
     assert totals.alarms / totals.correct <= 0.02
+
+
+def test_the_camera_model_has_the_pose_models_flat_depth_and_stacked_hips_from_above():
+    """Systematic errors measured on rendered video (benchmarks/pose_model_errors.py)."""
+    from dataclasses import replace
+
+    from formcheck.sim import NoiseModel
+    from formcheck.sim.camera import SYSTEMATIC
+
+    exact = NoiseModel.level("none")
+    quiet = replace(  # the systematic errors alone
+        exact,
+        limb_depth_gain=SYSTEMATIC.limb_depth_gain,
+        stack_gain_straight_down=SYSTEMATIC.stack_gain_straight_down,
+    )
+    lift = [Fault("leg_forward", 40.0, reps=(1,))]
+
+    def ankle_depth_range(noise):
+        track = simulate("side-leg-lift", lift, noise=noise, top=Side.RIGHT, seed=3).track
+        return np.ptp(track.world[:, int(L.RIGHT_ANKLE), 2])
+
+    assert ankle_depth_range(quiet) == pytest.approx(0.1 * ankle_depth_range(exact), rel=0.05)
+
+    def hip_spread_px(noise, view):
+        track = simulate("clamshell", [], noise=noise, view=view, top=Side.RIGHT, seed=3).track
+        return np.median(np.abs(track.image[:, int(L.RIGHT_HIP), 1] - track.image[:, int(L.LEFT_HIP), 1]))
+
+    assert hip_spread_px(quiet, View.FRONT) == pytest.approx(hip_spread_px(exact, View.FRONT), rel=0.02)
+    assert hip_spread_px(quiet, View.FRONT_RAISED) > 1.08 * hip_spread_px(exact, View.FRONT_RAISED)
 
 
 def test_a_front_floor_camera_says_it_cannot_see_the_knee_bend_rather_than_guess():
