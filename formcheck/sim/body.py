@@ -353,18 +353,35 @@ def pose_in_scene(
         bottom_hip = landmark_index(posture.top.other, "HIP")
         scene[..., 1] += (posture.hip_on_floor_m - scene[:, bottom_hip, 1])[:, None]
         return scene, incline
-    angles, incline = lifted(angles, incline, lift)
+    angles, incline = lifted(shape, angles, posture, incline, lift)
     scene = place(body_landmarks(shape, angles, posture.top), posture, incline)
     foot, _ = _support_points(posture)
     scene[..., 1] += (posture.foot_on_floor_m - scene[:, foot, 1])[:, None]
     return scene, incline
 
 
-def lifted(angles: JointAngles, incline: np.ndarray, lift: Angle) -> tuple[JointAngles, np.ndarray]:
-    """A plank on its way up or down (``lift`` 0..1): the trunk stays propped on the forearm at the
-    full ``incline`` while the pelvis and legs turn down to the mat by (1 - lift) of it - a bend at
-    the waist, as a person lies propped on an elbow before lifting the hips. Returns the angles and
-    the whole body's incline."""
+def lifted(
+    shape: BodyShape, angles: JointAngles, posture: Posture, incline: np.ndarray, lift: Angle
+) -> tuple[JointAngles, np.ndarray]:
+    """A plank on its way up or down (``lift`` 0..1), from lying propped on the forearm (or hand).
+
+    Propped, the hips rest on the mat and the trunk rises at the waist until the vertical upper arm
+    (straight arm) reaches the mat: steeper than the plank's own incline. Lifting turns the pelvis
+    and legs up to the plank's ``incline`` while the trunk comes down to it, the arm staying
+    vertical. Returns the angles and the whole body's incline.
+    """
     lift = np.broadcast_to(np.asarray(lift, dtype=float), incline.shape)
-    down = (1.0 - lift) * incline
-    return replace(angles, trunk_side_bend=np.asarray(angles.trunk_side_bend) + down), incline * lift
+    straight_arm = posture.support is Support.HAND_FEET
+    reach = shape.m(shape.upper_arm) + (shape.m(shape.forearm) if straight_arm else 0.0)
+    contact = posture.wrist_on_floor_m if straight_arm else posture.elbow_on_floor_m
+    propped = np.degrees(
+        np.arcsin(np.clip((reach + contact - posture.hip_on_floor_m) / shape.m(shape.trunk), 0, 0.7))
+    )
+    bend = (1.0 - lift) * propped
+    arm = replace(
+        angles.bottom_arm,
+        shoulder_abduction=np.asarray(angles.bottom_arm.shoulder_abduction)
+        - (1.0 - lift) * (propped - incline),
+    )
+    bent = replace(angles, trunk_side_bend=np.asarray(angles.trunk_side_bend) + bend, bottom_arm=arm)
+    return bent, incline * lift

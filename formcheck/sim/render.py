@@ -33,11 +33,13 @@ from formcheck.errors import FormcheckError
 from formcheck.pose.frame import PoseTrack
 from formcheck.pose.landmarks import NUM_LANDMARKS, Side
 from formcheck.pose.landmarks import Landmark as L
-from formcheck.sim.body import Posture, Support, posed_body, scene_axes, supported
+from formcheck.sim.body import Posture, Support, lifted, posed_body, scene_axes, supported
 from formcheck.sim.camera import WEBCAM_HFOV_DEG, Camera, NoiseModel, film
 from formcheck.sim.motion import DEFAULT_SHAPE, Fault, Performance, Tempo, perform
 
 INSTALL_HINT = 'pip install torch==2.13.0 && pip install -e ".[render]"'
+# Raised whenever the same take would render differently (cached renders are keyed on it).
+RENDERER_VERSION = 2
 # anny's model frame: x to the person's left, y backwards, z up; the simulator's body frame has
 # x to the right, y forwards, z up - a half turn about z.
 TO_ANNY = np.diag([-1.0, -1.0, 1.0])
@@ -505,7 +507,7 @@ class Take:
     seed: int = 0
 
     def describe(self) -> dict:
-        data = asdict(self)
+        data = asdict(self) | {"renderer_version": RENDERER_VERSION}
         data["faults"] = [asdict(f) for f in self.faults]
         data["top"] = self.top.value
         return data
@@ -539,11 +541,7 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
     posture = perf.posture
     angles, incline = supported(DEFAULT_SHAPE, perf.angles, posture)
     if posture.support is not Support.LYING:
-        from formcheck.sim.body import lifted
-
-        angles, incline = lifted(angles, incline, perf.lift)
-    else:
-        incline = incline * 0.0
+        angles, incline = lifted(DEFAULT_SHAPE, angles, posture, incline, perf.lift)
     n = len(perf.t_s)
     colours = (np.column_stack([body.colours(look), np.ones(len(body.rest_vertices))]) * 255).astype(np.uint8)
     landmarks = np.zeros((n, NUM_LANDMARKS, 3))
