@@ -48,12 +48,12 @@ class Cell:
     noise: str
 
 
-def cells(quick: bool, noise: list[str] | None = None) -> list[Cell]:
+def cells(quick: bool, levels: list[str] | None = None) -> list[Cell]:
     out = []
     views = ["front", "front raised"] if quick else list(VIEWS)
     for exercise, kinds in FAULTS.items():
         for view in views:
-            noises = noise or (["realistic"] if quick or view != "front" else list(NOISE))
+            noises = levels or (["realistic"] if quick or view != "front" else list(NOISE))
             for noise in noises:
                 out.append(Cell(exercise, "correct", "-", view, noise))
                 for kind, size in itertools.product(kinds, SIZES):
