@@ -92,11 +92,15 @@ def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, 
     seqs = [r for rs in chosen.values() for r in rs]
     refused = sum(r.setup_refused and r.counted_reps + r.counted_holds == 0 for r in seqs)
     print(f"\n== {view}, noise {noise}, faults at {size} ==")
-    exact = np.mean([r.count_exact for r in seqs])
-    print(f"sequences {len(seqs)}; counts exact {exact:.1%}; set-up refused {refused}")
     wrong = sorted({f"{c.exercise}/{c.fault}" for c, rs in chosen.items() for r in rs if not r.count_exact})
-    if wrong:
-        print("  miscounted: " + ", ".join(wrong))
+    report(seqs, wrong, f"; set-up refused {refused}")
+
+
+def report(seqs: list[SequenceResult], miscounted: list[str], extra: str = "") -> None:
+    """One table's body: counts, false alarms, per-fault precision and recall, mean angle errors."""
+    print(f"sequences {len(seqs)}; counts exact {np.mean([r.count_exact for r in seqs]):.1%}{extra}")
+    if miscounted:
+        print("  miscounted: " + ", ".join(miscounted))
     totals = tally(seqs)
     rate = totals.alarms / max(totals.correct, 1)
     print(f"false alarms on correct reps/holds: {totals.alarms}/{totals.correct} = {rate:.1%}")

@@ -28,10 +28,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from accuracy import row
+from accuracy import report
 
-from formcheck.evaluate import COMPARED, SequenceResult, evaluate_track, tally, truth_reps_and_holds
+from formcheck.evaluate import SequenceResult, evaluate_track, truth_reps_and_holds
 from formcheck.exercises import load_exercise
 from formcheck.kinematics import Side
 from formcheck.pipeline import extract_track
@@ -126,21 +125,8 @@ def summarise(
         return
     seqs = [r for rs in chosen.values() for r in rs]
     print(f"\n== camera {height:.1f} m, {source} keypoints, faults at {size} ==")
-    print(f"sequences {len(seqs)}; counts exact {np.mean([r.count_exact for r in seqs]):.1%}")
-    wrong = sorted({f"{c.exercise}/{c.fault}" for c, rs in chosen.items() for r in rs if not r.count_exact})
-    if wrong:
-        print("  miscounted: " + ", ".join(wrong))
-    totals = tally(seqs)
-    rate = totals.alarms / max(totals.correct, 1)
-    print(f"false alarms on correct reps/holds: {totals.alarms}/{totals.correct} = {rate:.1%}")
-    for code in sorted(totals.codes):
-        print(f"  {code:16s} {row(totals.codes[code])}")
-    errors: dict[str, list[float]] = defaultdict(list)
-    for r in seqs:
-        for k, v in r.angle_errors.items():
-            errors[k] += v
-    print(
-        "  mean absolute error: " + ", ".join(f"{k} {np.mean(errors[k]):.1f}" for k in COMPARED if errors[k])
+    report(
+        seqs, sorted({f"{c.exercise}/{c.fault}" for c, rs in chosen.items() for r in rs if not r.count_exact})
     )
 
 

@@ -166,6 +166,16 @@ exercise_option = click.option(
 )
 
 
+fault_option = click.option(
+    "--fault",
+    "-f",
+    "faults",
+    multiple=True,
+    help="A shortcut to inject: CODE, CODE=SIZE, CODE@REPS or CODE=SIZE@REPS (e.g. pelvis_rollback=50@2,4). "
+    "Repeat for several. Default size: twice the checker's limit; default reps: every second one.",
+)
+
+
 def side_option(help_text: str):
     return click.option(
         "--side",
@@ -391,20 +401,8 @@ def extract(video: str, output: Path, fps: float | None, model: str | None) -> N
 
 
 @cli.command()
-@click.option(
-    "--exercise",
-    "-e",
-    required=True,
-    help="clamshell, side-leg-lift, side-plank, side-plank-clamshell or side-plank-leg-lift.",
-)
-@click.option(
-    "--fault",
-    "-f",
-    "faults",
-    multiple=True,
-    help="A shortcut to inject: CODE, CODE=SIZE, CODE@REPS or CODE=SIZE@REPS (e.g. pelvis_rollback=50@2,4). "
-    "Repeat for several. Default size: twice the checker's limit; default reps: every second one.",
-)
+@exercise_option
+@fault_option
 @click.option("--view", default="front", show_default=True, help="front, front-raised or feet-end.")
 @click.option(
     "--yaw", "yaw_deg", type=click.FloatRange(-30, 30), default=0.0, help="Camera off-axis, degrees."
@@ -427,7 +425,7 @@ def extract(video: str, output: Path, fps: float | None, model: str | None) -> N
     help="Track file to write (.json or .json.gz); the ground truth goes in its meta.",
 )
 def simulate(
-    exercise: str,
+    exercise_name: str,
     faults: tuple[str, ...],
     view: str,
     yaw_deg: float,
@@ -448,7 +446,7 @@ def simulate(
     from formcheck.sim import FAULTS, Fault, Tempo, View
     from formcheck.sim import simulate as run_simulation
 
-    exercise_id = ExerciseId.parse(exercise).value
+    exercise_id = ExerciseId.parse(exercise_name).value
     if not is_track_path(output):
         raise FormcheckError(f"{output}: a track file must end in .json or .json.gz.")
     parsed = [Fault.parse(f) for f in faults]
@@ -479,19 +477,8 @@ def simulate(
 
 
 @cli.command()
-@click.option(
-    "--exercise",
-    "-e",
-    required=True,
-    help="clamshell, side-leg-lift, side-plank, side-plank-clamshell or side-plank-leg-lift.",
-)
-@click.option(
-    "--fault",
-    "-f",
-    "faults",
-    multiple=True,
-    help="A shortcut to inject, as for `simulate`: CODE, CODE=SIZE, CODE@REPS or CODE=SIZE@REPS.",
-)
+@exercise_option
+@fault_option
 @click.option("--reps", type=click.IntRange(1, 20), default=3, show_default=True, help="Reps in the set.")
 @click.option(
     "--tempo",
@@ -546,7 +533,7 @@ def simulate(
     help="MP4 to write; its truth goes beside it as NAME.truth.json.gz.",
 )
 def render(
-    exercise: str,
+    exercise_name: str,
     faults: tuple[str, ...],
     reps: int,
     up_s: float,
@@ -571,7 +558,7 @@ def render(
     from formcheck.sim import Fault, Tempo
     from formcheck.sim.render import Shot, Take, render_take, save_truth, truth_path
 
-    exercise_id = ExerciseId.parse(exercise).value
+    exercise_id = ExerciseId.parse(exercise_name).value
     if output.suffix.lower() != ".mp4":
         raise FormcheckError(f"{output}: the video must end in .mp4.")
     try:

@@ -64,20 +64,9 @@ class Simulation:
         """The ground truth as JSON-ready data (stored in the track's ``meta``)."""
         perf = self.performance
         return {
-            "reps": [_rounded(asdict(r)) for r in perf.reps],
-            "holds": [_rounded(asdict(h)) for h in perf.holds],
+            **perf.reps_and_holds(),
             "frames": {k: np.round(v, 2).tolist() for k, v in perf.frame_truth.items()},
         }
-
-
-def _rounded(item):
-    if isinstance(item, float):
-        return round(item, 3)
-    if isinstance(item, dict):
-        return {k: _rounded(v) for k, v in item.items()}
-    if isinstance(item, (list, tuple)):
-        return [_rounded(v) for v in item]
-    return item
 
 
 def simulate(

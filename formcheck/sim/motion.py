@@ -10,7 +10,7 @@ bent), which hold for the whole set.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import brentq
@@ -174,6 +174,23 @@ class Performance:
     reps: list[RepTruth]
     holds: list[HoldTruth]
     frame_truth: dict[str, np.ndarray]
+
+    def reps_and_holds(self) -> dict:
+        """The true reps and holds as JSON-ready data (times to the millisecond)."""
+        return {
+            "reps": [_rounded(asdict(r)) for r in self.reps],
+            "holds": [_rounded(asdict(h)) for h in self.holds],
+        }
+
+
+def _rounded(item):
+    if isinstance(item, float):
+        return round(item, 3)
+    if isinstance(item, dict):
+        return {k: _rounded(v) for k, v in item.items()}
+    if isinstance(item, (list, tuple)):
+        return [_rounded(v) for v in item]
+    return item
 
 
 @dataclass(frozen=True)

@@ -631,8 +631,7 @@ def _truth(take, perf: Performance, camera: Camera, landmarks, track, support, l
             "fps": camera.fps,
         },
         "body_height_m": round(height_m, 3),
-        "reps": [_rounded(asdict(r)) for r in perf.reps],
-        "holds": [_rounded(asdict(h)) for h in perf.holds],
+        **perf.reps_and_holds(),
         "checks": {
             "support_above_mat_max_m": np.round(np.nanmax(support, axis=0), 4).tolist(),
             "lowest_point_min_m": round(float(np.min(lowest)), 4),
@@ -646,16 +645,6 @@ def _truth(take, perf: Performance, camera: Camera, landmarks, track, support, l
             "angles_deg": {k: np.round(v, 2).tolist() for k, v in perf.frame_truth.items()},
         },
     }
-
-
-def _rounded(item):
-    if isinstance(item, float):
-        return round(item, 3)
-    if isinstance(item, dict):
-        return {k: _rounded(v) for k, v in item.items()}
-    if isinstance(item, (list, tuple)):
-        return [_rounded(v) for v in item]
-    return item
 
 
 def truth_path(video_path: Path) -> Path:
