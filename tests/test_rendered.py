@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -113,4 +115,25 @@ def test_render_without_its_extra_or_with_a_bad_size_says_so_in_one_line(tmp_pat
     assert_one_line_error(result, "WIDTHxHEIGHT")
     result = formcheck("render", "-e", "clamshell", "-o", "x.avi", cwd=tmp_path)
     assert_one_line_error(result, "must end in .mp4")
-    assert not list(tmp_path.iterdir())
+    result = formcheck("render", "-e", "clamshell", "--body", "giant", "-o", "x.mp4", cwd=tmp_path)
+    assert_one_line_error(result, "Valid bodies: average-woman, heavy-man, slim-tall")
+    # Without torch (hidden here from the child process) it says how to install the extra.
+    hide_torch = (
+        "import sys\n"
+        "class Hidden:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.partition('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(name, name=name)\n"
+        "sys.meta_path.insert(0, Hidden())\n"
+        "from formcheck.cli import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", hide_torch, "render", "-e", "clamshell", "-o", "x.mp4"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert_one_line_error(result, "needs the render extra (torch is missing)", "pip install torch==2.13.0")
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*"))

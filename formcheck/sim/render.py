@@ -506,17 +506,19 @@ class Take:
     shot: Shot = field(default_factory=Shot)
     seed: int = 0
 
+    def __post_init__(self):
+        for value, table, one, many in (
+            (self.look, LOOKS, "body", "bodies"),
+            (self.room, ROOMS, "room", "rooms"),
+        ):
+            if value not in table:
+                raise FormcheckError(f"Unknown {one} {value!r}. Valid {many}: {', '.join(table)}.")
+
     def describe(self) -> dict:
         data = asdict(self) | {"renderer_version": RENDERER_VERSION}
         data["faults"] = [asdict(f) for f in self.faults]
         data["top"] = self.top.value
         return data
-
-
-def _parse(table: dict, key: str, what: str):
-    if key not in table:
-        raise FormcheckError(f"Unknown {what} {key!r}. Valid {what}s: {', '.join(table)}.")
-    return table[key]
 
 
 @dataclass
@@ -532,8 +534,7 @@ BATCH = 48  # frames posed at once: anny's forward pass is batched
 
 def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
     """Render ``take`` to ``video_path`` (H.264 MP4, written atomically) and return its truth."""
-    look = _parse(LOOKS, take.look, "body")
-    room = _parse(ROOMS, take.room, "room")
+    look, room = LOOKS[take.look], ROOMS[take.room]
     shot = take.shot
     rng = np.random.default_rng(take.seed)
     perf = perform(take.exercise, list(take.faults), top=take.top, tempo=take.tempo, fps=shot.fps, rng=rng)
