@@ -63,7 +63,7 @@ def test_the_true_keypoints_of_correct_form_are_counted_exactly_and_raise_no_fau
 
 
 @pytest.mark.video
-@pytest.mark.parametrize("name", BASE_CORRECT)
+@pytest.mark.parametrize("name", NAMES)
 def test_mediapipe_finds_the_rendered_body_where_the_truth_puts_it(name):
     from formcheck.pipeline import extract_track
     from formcheck.pose import PoseLandmarkerEstimator
