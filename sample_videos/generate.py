@@ -8,7 +8,7 @@ Each ``<exercise id>_correct.mp4`` and ``<exercise id>_<fault code>.mp4`` is a r
 shortcut at twice the checker's limit in rep 2 (the set-up faults knee_bend and hip_bend in every
 rep; plank faults in the middle of the hold). The camera is one that can see that fault: a front
 camera 0.3 m above the floor, or for the knee and hip bends of a side-lying body, which a level
-camera sees edge-on, a raised one (1.7 m up, as close as frames the body: about 60 degrees
+camera sees edge-on, a raised one (1.7 m up, as close as frames the body: about 52 degrees
 down). Each stands as close as keeps the whole set in the frame. The truth is in
 ``<name>.truth.json.gz`` beside each video.
 """
