@@ -135,5 +135,5 @@ def test_render_without_its_extra_or_with_a_bad_size_says_so_in_one_line(tmp_pat
         cwd=tmp_path,
         timeout=300,
     )
-    assert_one_line_error(result, "needs the render extra (torch is missing)", "pip install torch==2.13.0")
+    assert_one_line_error(result, "needs the render extra (", "is missing): pip install torch==2.13.0")
     assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*"))
