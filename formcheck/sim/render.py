@@ -644,7 +644,48 @@ def _truth(take, perf: Performance, camera: Camera, landmarks, track, support, l
             "landmarks_2d_px": px.tolist(),
             "visibility": np.round(track.visibility, 2).tolist(),
             "angles_deg": {k: np.round(v, 2).tolist() for k, v in perf.frame_truth.items()},
+            "joint_angles_deg": {
+                k: np.round(v, 2).tolist()
+                for k, v in joint_angles_deg(landmarks, take.top, perf.posture).items()
+            },
         },
+    }
+
+
+def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    cos = np.sum(u * v, axis=-1) / np.maximum(np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1), 1e-9)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def joint_angles_deg(landmarks: np.ndarray, top: Side, posture: Posture) -> dict[str, np.ndarray]:
+    """The angles formcheck reports, measured in 3-D on the posed body's joints (scene, Y up).
+
+    These, not the angles that drove the bones, are what a camera can at best see: the skin a
+    keypoint is read from bends less than the bones under it (a 20 deg sag driven into the plank
+    bends the shoulder-hip-ankle line ~15 deg).
+    """
+    t, b = top.value.upper(), top.other.value.upper()
+
+    def j(name: str) -> np.ndarray:
+        return landmarks[:, int(L[name])]
+
+    shoulders = (j("LEFT_SHOULDER") + j("RIGHT_SHOULDER")) / 2
+    hips = (j("LEFT_HIP") + j("RIGHT_HIP")) / 2
+    foot_end = "KNEE" if posture.support is Support.FOREARM_KNEES else "ANKLE"
+    feet = (j(f"LEFT_{foot_end}") + j(f"RIGHT_{foot_end}")) / 2
+    line = _angle_deg(shoulders - hips, feet - hips)
+    # Above the shoulder-to-feet line (a pike) reads over 180, as formcheck's body line does.
+    along = (hips - feet) @ np.array([1.0, 0.0, 0.0])
+    reach = (shoulders - feet)[:, 0]
+    on_line_y = feet[:, 1] + (shoulders - feet)[:, 1] * np.divide(
+        along, reach, out=np.zeros_like(along), where=reach != 0
+    )
+    return {
+        "knee_flexion_deg": 180.0
+        - _angle_deg(j(f"{t}_HIP") - j(f"{t}_KNEE"), j(f"{t}_ANKLE") - j(f"{t}_KNEE")),
+        "hip_flexion_deg": 180.0 - _angle_deg(shoulders - hips, j(f"{b}_KNEE") - j(f"{b}_HIP")),
+        "thigh_opening_deg": _angle_deg(j(f"{t}_KNEE") - j(f"{t}_HIP"), j(f"{b}_KNEE") - j(f"{b}_HIP")),
+        "body_line_deg": np.where(hips[:, 1] > on_line_y, 360.0 - line, line),
     }
 
 
