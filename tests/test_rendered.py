@@ -53,6 +53,16 @@ def test_every_exercise_and_shortcut_has_a_sample_video_that_matches_its_truth(n
     )  # the legs never pass through each other
 
 
+def test_the_truth_measures_the_posed_joints_not_only_the_driving_angles():
+    """A clam on straight knees (knee_bend at twice its limit) measures straight on the posed joints too."""
+
+    def knee(name: str) -> float:
+        frames = load_truth(truth_path(SAMPLES / f"{name}.mp4"))["frames"]
+        return float(np.median(frames["joint_angles_deg"]["knee_flexion_deg"]))
+
+    assert knee("clamshell_knee_bend") < 30.0 < knee("clamshell_correct")
+
+
 @pytest.mark.parametrize("name", BASE_CORRECT)
 def test_the_true_keypoints_of_correct_form_are_counted_exactly_and_raise_no_fault(name):
     truth = load_truth(truth_path(SAMPLES / f"{name}.mp4"))
