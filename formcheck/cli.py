@@ -10,6 +10,7 @@ import click
 
 from formcheck.errors import FormcheckError
 from formcheck.exercises import ExerciseId, all_exercises, load_exercise
+from formcheck.interrupts import terminate_as_interrupt
 from formcheck.kinematics import Side
 
 
@@ -616,7 +617,8 @@ def exercises(verbose: bool) -> None:
 def main() -> None:
     """Entry point: user errors are one line on stderr and a non-zero exit, never a traceback."""
     try:
-        cli(standalone_mode=False)
+        with terminate_as_interrupt():
+            cli(standalone_mode=False)
     except FormcheckError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

@@ -11,11 +11,8 @@ closed window or an unplugged camera loses nothing counted.
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
@@ -25,6 +22,7 @@ from formcheck.display import Display, draw_live
 from formcheck.engine import ExerciseEngine
 from formcheck.exercises import Exercise
 from formcheck.feedback import Coach, Speaker
+from formcheck.interrupts import Terminated, no_interrupts, terminate_as_interrupt
 from formcheck.kinematics import Side
 from formcheck.livestats import LiveStats
 from formcheck.pipeline import LiveFrame, LiveMeasurer
@@ -159,39 +157,6 @@ class LiveSession:
 # -- running a session ---------------------------------------------------------------------------------
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM (a closed terminal, a process manager) ends the session like Ctrl-C."""
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise _Terminated()
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _no_interrupts() -> Iterator[None]:
-    """A second Ctrl-C while the last scorecard is written is ignored (the write is quick)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def run_live(
     frames: Iterable[Frame],
     session: LiveSession,
@@ -203,7 +168,7 @@ def run_live(
     clock = session.clock
     reason = EndReason.FAILED
     try:
-        with _terminate_as_interrupt(), LatestFrame(frames, clock) as grabber:
+        with terminate_as_interrupt(), LatestFrame(frames, clock) as grabber:
             while session.ended is None:
                 frame = grabber.get(timeout_s=0.1)
                 session.stats.captured, session.stats.dropped = grabber.captured, grabber.dropped
@@ -233,12 +198,12 @@ def run_live(
             if grabber.error is not None and session.ended is not EndReason.QUIT:
                 session.notify(f"The video source failed: {grabber.error}")
         reason = session.ended
-    except _Terminated:
+    except Terminated:
         reason = EndReason.TERMINATED
     except KeyboardInterrupt:
         reason = EndReason.INTERRUPTED
     finally:
-        with _no_interrupts():
+        with no_interrupts():
             display.close()
             card = session.finish(reason)
     return card

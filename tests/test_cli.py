@@ -157,3 +157,29 @@ def test_exercises_lists_checks_sources_and_activation():
     ):
         assert code in r.stdout
     assert "Boren" in r.stdout and "%MVIC" in r.stdout and "source:" in r.stdout
+
+
+@pytest.mark.video
+def test_a_kill_while_the_video_is_written_ends_like_ctrl_c_and_leaves_no_partial_file(tmp_path):
+    """SIGTERM (a closed terminal, ``kill``) while annotated.mp4 is being drawn: exit 130, the
+    scorecard already written stays, and no temporary file is left beside it."""
+    import signal
+
+    video = Path(__file__).resolve().parent.parent / "sample_videos" / "clamshell_correct.mp4"
+    out = tmp_path / "out"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "formcheck.cli", "analyze", str(video), "-e", "clamshell", "--out", str(out)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    for line in child.stderr:  # the label is printed as the drawing starts
+        if line.startswith("Drawing"):
+            child.send_signal(signal.SIGTERM)
+            break
+    rest = child.stderr.read()
+    assert child.wait(timeout=120) in (0, 130)  # 0 only if the drawing finished before the signal
+    if child.returncode == 130:
+        assert "Interrupted." in rest and not (out / "annotated.mp4").exists()
+    assert (out / "scorecard.json").exists()
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
