@@ -21,7 +21,7 @@ import gzip
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -47,8 +47,6 @@ MAT_TOP_M = 0.0  # the body rests on the mat's top; the floor lies a mat's thick
 MAT_THICKNESS_M = 0.008
 # Judgment: soft tissue gives where legs press together, so capsules may overlap this much.
 PENETRATION_TOLERANCE_M = 0.02
-# Judgment: a support that floats more than this above the mat would be seen hovering.
-CONTACT_TOLERANCE_M = 0.015
 
 
 def _requirements():
@@ -605,7 +603,6 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
 
 def _slice_angles(angles, sl: slice, n: int):
     """The frames ``sl`` of per-frame angles (constants stay as they are)."""
-    from dataclasses import fields, is_dataclass
 
     def cut(value):
         if is_dataclass(value):
