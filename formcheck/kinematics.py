@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.pose.geometry import angle_deg, joint_flexion_deg
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.landmarks import Side
 
@@ -42,17 +43,6 @@ IN_FRAME_MARGIN = 0.05
 
 def _norm(v: np.ndarray) -> np.ndarray:
     return np.linalg.norm(v, axis=-1)
-
-
-def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Unsigned angle between vectors along the last axis."""
-    cos = np.sum(u * v, axis=-1) / np.maximum(_norm(u) * _norm(v), 1e-9)
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
-def joint_flexion_deg(a: np.ndarray, joint: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Flexion at ``joint`` between segments to ``a`` and ``b``: 0 when straight, 90 at a right angle."""
-    return 180.0 - _angle_deg(a - joint, b - joint)
 
 
 def plane_visibility(bone_world: np.ndarray) -> np.ndarray:
@@ -86,7 +76,7 @@ def signed_opening_deg(moving: np.ndarray, fixed: np.ndarray, towards: np.ndarra
     Signed so that a top leg resting across the bottom one (negative) opens through zero without
     the angle folding back - the rest level stays the lowest point of every rep.
     """
-    angle = _angle_deg(moving, fixed)
+    angle = angle_deg(moving, fixed)
 
     def cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
@@ -218,7 +208,7 @@ def compute_metrics(
     )
     # Hip bend from the *bottom* thigh: it stays put while the top knee opens, so the clam's
     # opening does not leak into it.
-    values["hip_flexion_deg"] = 180.0 - _angle_deg(trunk, P(bot["KNEE"]) - P(bot["HIP"]))
+    values["hip_flexion_deg"] = 180.0 - angle_deg(trunk, P(bot["KNEE"]) - P(bot["HIP"]))
     conf["hip_flexion_deg"] = V(bot["HIP"], bot["KNEE"], bot["SHOULDER"]) * bend_visibility(
         -trunk_w, Wd(bot["KNEE"]) - Wd(bot["HIP"]), hinge_w
     )
@@ -249,7 +239,7 @@ def compute_metrics(
     normal = np.stack([-line_axis[:, 1], line_axis[:, 0]], axis=-1)
     normal = np.where((normal[:, 1] > 0)[:, None], -normal, normal)  # the normal pointing up the image
     hip_offset = np.sum((hip_mid - shoulder_mid) * normal, axis=-1)  # > 0: hips above the line (pike)
-    straight = _angle_deg(shoulder_mid - hip_mid, support - hip_mid)
+    straight = angle_deg(shoulder_mid - hip_mid, support - hip_mid)
     values["body_line_deg"] = np.where(hip_offset > 0, 360.0 - straight, straight)
     conf["body_line_deg"] = np.minimum(vis_trunk, np.where(kneeling, V(bot["KNEE"]), V(bot["ANKLE"])))
     hip_to_support = support - hip_mid

@@ -311,12 +311,15 @@ def _support_points(posture: Posture) -> tuple[int, int]:
     return landmark_index(bottom, foot), landmark_index(bottom, arm)
 
 
-def supported(shape: BodyShape, angles: JointAngles, posture: Posture) -> tuple[JointAngles, np.ndarray]:
-    """The angles with a plank's supporting arm set, and each frame's full plank incline (deg, 0 lying).
+def supported(
+    shape: BodyShape, angles: JointAngles, posture: Posture, lift: Angle = 1.0
+) -> tuple[JointAngles, np.ndarray]:
+    """The angles with a plank's supporting arm set, and each frame's incline of the body (deg, 0 lying).
 
     Plank: the body turns about the foot-end contact until the supporting elbow (or hand) reaches
     the floor, with the supporting upper arm vertical - solved by a few fixed-point steps because
-    the arm's angle to the trunk depends on the incline.
+    the arm's angle to the trunk depends on the incline. ``lift`` (0..1 per frame) is how far the
+    plank is up from lying propped on the arm (see ``_lifted``).
     """
     n = frame_count(angles)
     if posture.support is Support.LYING:
@@ -336,7 +339,7 @@ def supported(shape: BodyShape, angles: JointAngles, posture: Posture) -> tuple[
         along, reach = d[:, 0] * posture.head_sign, np.hypot(d[:, 0], d[:, 1])
         # Turn about the foot contact until the arm contact sits ``rise`` above it.
         incline = np.degrees(np.arcsin(np.clip(rise / reach, -1, 1)) - np.arctan2(d[:, 1], along))
-    return replace(angles, bottom_arm=arm), incline
+    return _lifted(shape, replace(angles, bottom_arm=arm), posture, incline, lift)
 
 
 def pose_in_scene(
@@ -345,22 +348,21 @@ def pose_in_scene(
     """(N, 33, 3) scene landmarks resting on the floor, and each frame's plank incline (0 lying), degrees.
 
     Lying: the bottom hip rests on the floor. Plank: see ``supported``; ``lift`` (0..1 per frame)
-    lowers a plank towards the floor: 0 lies flat, 1 is fully up.
+    lowers a plank towards the floor: 0 lies propped on the arm, 1 is fully up.
     """
-    angles, incline = supported(shape, angles, posture)
+    angles, incline = supported(shape, angles, posture, lift)
     if posture.support is Support.LYING:
         scene = place(body_landmarks(shape, angles, posture.top), posture)
         bottom_hip = landmark_index(posture.top.other, "HIP")
         scene[..., 1] += (posture.hip_on_floor_m - scene[:, bottom_hip, 1])[:, None]
         return scene, incline
-    angles, incline = lifted(shape, angles, posture, incline, lift)
     scene = place(body_landmarks(shape, angles, posture.top), posture, incline)
     foot, _ = _support_points(posture)
     scene[..., 1] += (posture.foot_on_floor_m - scene[:, foot, 1])[:, None]
     return scene, incline
 
 
-def lifted(
+def _lifted(
     shape: BodyShape, angles: JointAngles, posture: Posture, incline: np.ndarray, lift: Angle
 ) -> tuple[JointAngles, np.ndarray]:
     """A plank on its way up or down (``lift`` 0..1), from lying propped on the forearm (or hand).

@@ -29,11 +29,13 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from formcheck.atomic import atomic_path
+from formcheck.encoding import H264Writer
 from formcheck.errors import FormcheckError
 from formcheck.pose.frame import PoseTrack
+from formcheck.pose.geometry import angle_deg, joint_flexion_deg
 from formcheck.pose.landmarks import NUM_LANDMARKS, Side
 from formcheck.pose.landmarks import Landmark as L
-from formcheck.sim.body import Posture, Support, lifted, posed_body, scene_axes, supported
+from formcheck.sim.body import Posture, Support, posed_body, scene_axes, supported
 from formcheck.sim.camera import WEBCAM_HFOV_DEG, Camera, NoiseModel, film
 from formcheck.sim.motion import DEFAULT_SHAPE, Fault, Performance, Tempo, perform
 
@@ -199,7 +201,6 @@ _SPINE = {"spine05": 0.1, "spine04": 0.3, "spine03": 0.5, "spine02": 0.7, "spine
 # Clothes by the bone a vertex mostly follows: a T-shirt with short sleeves, 3/4 leggings.
 _TOP_BONES = ("spine", "clavicle", "shoulder01", "upperarm01")
 _BOTTOM_BONES = ("root", "pelvis", "upperleg", "lowerleg01")
-# Body regions by bone, for the floor contacts and the legs' capsules.
 # Legs as capsules: (the bone at one end, the bone at the other, the bones whose skin they hold).
 _LEG_SEGMENTS = (("upperleg01", "lowerleg01", "upperleg"), ("lowerleg01", "foot", "lowerleg"))
 
@@ -230,7 +231,7 @@ class Body:
         self.rest_poses = rest["bone_poses"][0].numpy()
         self.labels = list(self.model.bone_labels)
         parents = [int(p) for p in self.model.bone_parents]
-        index = {b: i for i, b in enumerate(self.labels)}
+        self._index = {b: i for i, b in enumerate(self.labels)}
         # Each bone's driver (segment, spine blend) and straightening, inherited down the tree.
         self._driver: list[tuple[str, float]] = []
         self._straighten: list[np.ndarray] = []
@@ -251,8 +252,7 @@ class Body:
         weights = self.model.vertex_bone_weights.numpy()
         bones = self.model.vertex_bone_indices.numpy()
         self.vertex_bone = np.array(self.labels)[bones[np.arange(len(bones)), weights.argmax(axis=1)]]
-        self._extra_keypoints = self._face_vertices(rest)
-        self._index = index
+        self._extra_keypoints = self._face_vertices()
         self.radii = self._leg_radii()
 
     def region(self, *prefixes: str) -> np.ndarray:
@@ -276,7 +276,7 @@ class Body:
         i = self.keypoints.labels.index(label)
         return self.keypoints.regression_weights[i].numpy() @ self.rest_vertices
 
-    def _face_vertices(self, rest) -> dict[int, int]:
+    def _face_vertices(self) -> dict[int, int]:
         """Mesh vertices for the landmarks the regressor lacks (inner and outer eye corners, mouth)."""
         out = {}
         nose = self._rest_keypoint("nose")
@@ -371,12 +371,11 @@ def _turn_about_z(points: np.ndarray, pivot: np.ndarray, rad: np.ndarray) -> np.
 _ROCK = np.radians(np.arange(-40.0, 40.01, 0.25))
 
 
-def rest_on_mat(vertices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rest_on_mat(vertices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rock each frame's body (scene axes) about the camera axis onto the mat, as a rigid body settles
     on the edge of its lower outline below its centre of mass, and set it down there: nothing sinks.
 
-    Returns the turn (N,) radians, the lift to add (N,) metres, and the turned, set-down vertices'
-    centre of mass height (N,) for reference.
+    Returns the turn (N,) radians and the lift to add (N,) metres.
     """
     n = len(vertices)
     turn = np.zeros(n)
@@ -391,8 +390,7 @@ def rest_on_mat(vertices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
         minima = minima[(minima > 0) & (minima < len(_ROCK) - 1)]
         turn[i] = _ROCK[minima[np.argmin(np.abs(_ROCK[minima]))]] if len(minima) else 0.0
     turned = _turn_about_z(vertices, np.zeros((n, 3)), turn)
-    lift = MAT_TOP_M - turned[..., 1].min(axis=1)
-    return turn, lift, turned[..., 1].mean(axis=1) + lift
+    return turn, MAT_TOP_M - turned[..., 1].min(axis=1)
 
 
 def support_heights_m(body: Body, vertices: np.ndarray, posture: Posture) -> np.ndarray:
@@ -538,9 +536,7 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
     perf = perform(take.exercise, list(take.faults), top=take.top, tempo=take.tempo, fps=shot.fps, rng=rng)
     body = Body(look)
     posture = perf.posture
-    angles, incline = supported(DEFAULT_SHAPE, perf.angles, posture)
-    if posture.support is not Support.LYING:
-        angles, incline = lifted(DEFAULT_SHAPE, angles, posture, incline, perf.lift)
+    angles, incline = supported(DEFAULT_SHAPE, perf.angles, posture, perf.lift)
     n = len(perf.t_s)
     colours = (np.column_stack([body.colours(look), np.ones(len(body.rest_vertices))]) * 255).astype(np.uint8)
     landmarks = np.zeros((n, NUM_LANDMARKS, 3))
@@ -556,7 +552,7 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
         axes = scene_axes(posture, incline[sl], sl.stop - sl.start)
         verts = np.einsum("nij,nvj->nvi", axes, posed["vertices"])
         marks = np.einsum("nij,nvj->nvi", axes, posed["landmarks"])
-        turn, lift, _ = rest_on_mat(verts)
+        turn, lift = rest_on_mat(verts)
         up = np.array([0.0, 1.0, 0.0]) * lift[:, None, None]
         verts = _turn_about_z(verts, np.zeros((len(verts), 3)), turn) + up
         landmarks[sl] = _turn_about_z(marks, np.zeros((len(marks), 3)), turn) + up
@@ -572,8 +568,6 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
     height_m = float(np.ptp(body.rest_vertices[:, 2]))
     camera = shot.camera(landmarks)
     studio = Studio(room, camera, camera.target, rng)
-    from formcheck.encoding import H264Writer
-
     video_path = Path(video_path)
     try:
         with atomic_path(video_path) as tmp:
@@ -649,11 +643,6 @@ def _truth(take, perf: Performance, camera: Camera, landmarks, track, support, l
     }
 
 
-def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    cos = np.sum(u * v, axis=-1) / np.maximum(np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1), 1e-9)
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
 def joint_angles_deg(landmarks: np.ndarray, top: Side, posture: Posture) -> dict[str, np.ndarray]:
     """The angles formcheck reports, measured in 3-D on the posed body's joints (scene, Y up).
 
@@ -670,7 +659,7 @@ def joint_angles_deg(landmarks: np.ndarray, top: Side, posture: Posture) -> dict
     hips = (j("LEFT_HIP") + j("RIGHT_HIP")) / 2
     foot_end = "KNEE" if posture.support is Support.FOREARM_KNEES else "ANKLE"
     feet = (j(f"LEFT_{foot_end}") + j(f"RIGHT_{foot_end}")) / 2
-    line = _angle_deg(shoulders - hips, feet - hips)
+    line = angle_deg(shoulders - hips, feet - hips)
     # Above the shoulder-to-feet line (a pike) reads over 180, as formcheck's body line does.
     along = (hips - feet) @ np.array([1.0, 0.0, 0.0])
     reach = (shoulders - feet)[:, 0]
@@ -678,10 +667,9 @@ def joint_angles_deg(landmarks: np.ndarray, top: Side, posture: Posture) -> dict
         along, reach, out=np.zeros_like(along), where=reach != 0
     )
     return {
-        "knee_flexion_deg": 180.0
-        - _angle_deg(j(f"{t}_HIP") - j(f"{t}_KNEE"), j(f"{t}_ANKLE") - j(f"{t}_KNEE")),
-        "hip_flexion_deg": 180.0 - _angle_deg(shoulders - hips, j(f"{b}_KNEE") - j(f"{b}_HIP")),
-        "thigh_opening_deg": _angle_deg(j(f"{t}_KNEE") - j(f"{t}_HIP"), j(f"{b}_KNEE") - j(f"{b}_HIP")),
+        "knee_flexion_deg": joint_flexion_deg(j(f"{t}_HIP"), j(f"{t}_KNEE"), j(f"{t}_ANKLE")),
+        "hip_flexion_deg": 180.0 - angle_deg(shoulders - hips, j(f"{b}_KNEE") - j(f"{b}_HIP")),
+        "thigh_opening_deg": angle_deg(j(f"{t}_KNEE") - j(f"{t}_HIP"), j(f"{b}_KNEE") - j(f"{b}_HIP")),
         "body_line_deg": np.where(hips[:, 1] > on_line_y, 360.0 - line, line),
     }
 
