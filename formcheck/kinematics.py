@@ -37,6 +37,21 @@ FACING_HIDDEN, FACING_VISIBLE = 0.6, 0.9
 # Hip stacking is read with full confidence from a camera up to 20 deg above the body's front,
 # none from 35 deg up (real front clips measure a median 1-6 deg, p95 13-22 deg while moving).
 STACK_BLIND_ELEVATION_DEG = 35.0
+# A camera above the body sees its frontal plane (where the leg lift, the side plank's line and
+# the pelvis tilt happen) squeezed vertically by cos(elevation); in-plane angles are measured after
+# undoing that. Past this elevation the estimate (~5-10 deg off, benchmarks/rendered_accuracy.py)
+# would blow the correction up, so it is capped here.
+RECTIFY_MAX_ELEVATION_DEG = 50.0
+# Below this elevation a shrinking stack of the shoulders is read as a roll back (a level camera
+# cannot tell back from forwards; people roll back), and the stack's change gets confirmed by the
+# body's turn in depth; above it, a shrinking stack is a roll forwards (judgment).
+LOW_CAMERA_DEG = 20.0
+# From this elevation up a 15 deg roll back grows the shoulders' spread by 17% or more, clear of
+# MediaPipe's noise on correct reps (rendered benchmark: up to ~15%).
+ROLL_RAISED_CAMERA_DEG = 35.0
+# From a low camera both roll cues read up to ~20 deg on correct rendered clams (up to 8 deg on
+# leg lifts) and ~33 deg on a 30 deg roll back: this much of a reading is noise.
+LOW_CAMERA_ROLL_NOISE_DEG = 8.0
 # MediaPipe places an occluded joint at the frame's edge a little outside it; that is not "out of frame".
 IN_FRAME_MARGIN = 0.05
 
@@ -113,6 +128,51 @@ def detect_side(image: np.ndarray, visibility: np.ndarray) -> Side | None:
     return side_from_votes(float(np.sum(side_votes(image, visibility))))
 
 
+def body_axes_world(world: np.ndarray, side: Side, lateral_joint: str) -> tuple[np.ndarray, ...]:
+    """Unit vectors (N, 3) of the body in world (camera) axes: up the trunk, towards the top side
+    (from the bottom to the top ``lateral_joint``, "HIP" or "SHOULDER"), and forwards (the nose's side)."""
+    top, bot = side.value.upper(), side.other.value.upper()
+
+    def W(name: str) -> np.ndarray:  # noqa: N802
+        return world[:, int(L[name])]
+
+    hip_mid = (W(f"{top}_HIP") + W(f"{bot}_HIP")) / 2
+    up = (W(f"{top}_SHOULDER") + W(f"{bot}_SHOULDER")) / 2 - hip_mid
+    up = up / np.maximum(_norm(up), 1e-9)[:, None]
+    lateral = W(f"{top}_{lateral_joint}") - W(f"{bot}_{lateral_joint}")
+    lateral = lateral - np.sum(lateral * up, axis=-1)[:, None] * up
+    lateral = lateral / np.maximum(_norm(lateral), 1e-9)[:, None]
+    anterior = np.cross(up, lateral)
+    nose_dir = W("NOSE") - hip_mid
+    anterior = np.where((np.sum(anterior * nose_dir, axis=-1) < 0)[:, None], -anterior, anterior)
+    return up, lateral, anterior
+
+
+def facing_elevation_deg(world: np.ndarray, side: Side) -> np.ndarray:
+    """Per frame, how far above the body's front the camera looks down from (0 = level with it).
+
+    From the hips' axis: over the rendered benchmark's lying sets its median is 4-6 deg off the
+    truth (the shoulders' 10-15 deg), though a working leg turns it by up to ~16 deg within a rep,
+    so a set's elevation is a median over many frames.
+    """
+    _, _, anterior = body_axes_world(world, side, "HIP")
+    return np.degrees(np.arcsin(np.clip(anterior[:, 1], -1.0, 1.0)))
+
+
+def shoulder_stack_ratio(image: np.ndarray, side: Side, width: int, height: int) -> np.ndarray:
+    """The shoulders' image spread across the trunk over the trunk's image length (N,)."""
+    px = image[..., :2] * np.array([width, height], dtype=float)
+    top, bot = side.value.upper(), side.other.value.upper()
+
+    def P(name: str) -> np.ndarray:  # noqa: N802
+        return px[:, int(L[name])]
+
+    trunk = (P(f"{top}_SHOULDER") + P(f"{bot}_SHOULDER")) / 2 - (P(f"{top}_HIP") + P(f"{bot}_HIP")) / 2
+    trunk_len = np.maximum(_norm(trunk), 1e-6)
+    across = np.stack([-trunk[:, 1], trunk[:, 0]], axis=-1) / trunk_len[:, None]
+    return np.abs(np.sum((P(f"{top}_SHOULDER") - P(f"{bot}_SHOULDER")) * across, axis=-1)) / trunk_len
+
+
 @dataclass
 class MetricSeries:
     """Per-frame values and confidences (0..1) of named metrics, NaN where not measurable."""
@@ -127,6 +187,43 @@ class MetricSeries:
         )
 
 
+@dataclass(frozen=True)
+class SetView:
+    """How the camera saw the set as a whole: what single frames are judged against.
+
+    The camera stays put through a set while the body turns within it (a pelvis rolling back
+    turns the body's front), so these are medians over many frames: the whole recording offline,
+    a running window live.
+    """
+
+    elevation_deg: float  # how far above the body's front the camera looks down from
+    shoulder_stack_ratio: float  # the shoulders' image spread across the trunk / trunk length
+
+    @classmethod
+    def of(cls, elevation_deg: np.ndarray, shoulder_stack_ratio: np.ndarray) -> SetView:
+        """The view of frames with these per-frame estimates (NaN where no person)."""
+        if np.all(np.isnan(elevation_deg)):
+            return cls(0.0, float("nan"))
+        return cls(float(np.nanmedian(np.abs(elevation_deg))), float(np.nanmedian(shoulder_stack_ratio)))
+
+
+def roll_from_stack_deg(stack_change: np.ndarray, elevation_deg: float) -> np.ndarray:
+    """The body's roll back about its long axis (deg) from the change of the shoulders' image
+    spread against the set's usual one, seen from ``elevation_deg`` (FORM_RULES.md: the spread
+    goes as cos(roll - elevation)).
+
+    Of the two rolls that give one spread, a raised camera's grown spread is read as a roll back
+    up to its own elevation (the smaller one) and a shrunk spread as a roll forwards (negative),
+    where a roll back would have to pass twice the elevation. From a nearly level camera any
+    change of the spread is read as a roll back.
+    """
+    off = np.degrees(np.arccos(np.clip(stack_change * math.cos(math.radians(elevation_deg)), -1.0, 1.0)))
+    if elevation_deg < LOW_CAMERA_DEG:
+        # Nearly level: cos(roll) alone; the few degrees of elevation are within the estimate's error.
+        return np.degrees(np.arccos(np.clip(stack_change, -1.0, 1.0)))
+    return elevation_deg - off
+
+
 def compute_metrics(
     image: np.ndarray,
     world: np.ndarray,
@@ -134,15 +231,23 @@ def compute_metrics(
     width: int,
     height: int,
     side: Side,
-    set_elevation_deg: float | None = None,
+    view: SetView | None = None,
 ) -> MetricSeries:
     """All metrics for frames (N, 33, 3) seen by a ``width`` x ``height`` camera, ``side`` on top.
 
-    ``set_elevation_deg`` is the camera's elevation over the set; by default the median over the
-    frames given. Live mode passes its running estimate, since it computes one frame at a time.
+    ``view`` is how the camera saw the set; by default judged over the frames given. Live mode
+    passes its running estimate, since it computes one frame at a time.
     """
-    px = image[..., :2] * np.array([width, height], dtype=float)
     vis = np.nan_to_num(visibility)
+    missing = np.isnan(image[:, 0, 0])
+    facing_elevation = facing_elevation_deg(world, side)
+    if view is None:
+        view = SetView.of(facing_elevation, shoulder_stack_ratio(image, side, width, height))
+    set_elevation_deg = view.elevation_deg
+    squeeze = math.cos(math.radians(min(abs(set_elevation_deg), RECTIFY_MAX_ELEVATION_DEG)))
+    px = image[..., :2] * np.array([width, height], dtype=float)
+    # The body's frontal plane as a camera level with it would see it (see RECTIFY_MAX_ELEVATION_DEG).
+    body_px = px * np.array([1.0, 1.0 / squeeze])
     top, bot = {}, {}
     for name in ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
         top[name] = int(L[f"{side.value.upper()}_{name}"])
@@ -157,9 +262,11 @@ def compute_metrics(
     def V(*idx):  # noqa: N802 - weakest visibility among landmarks
         return np.min(vis[:, list(idx)], axis=1)
 
+    def B(i):  # noqa: N802 - landmark position in the rectified frontal plane
+        return body_px[:, i]
+
     values: dict[str, np.ndarray] = {}
     conf: dict[str, np.ndarray] = {}
-    missing = np.isnan(image[:, 0, 0])
 
     shoulder_mid = (P(top["SHOULDER"]) + P(bot["SHOULDER"])) / 2
     hip_mid = (P(top["HIP"]) + P(bot["HIP"])) / 2
@@ -172,8 +279,10 @@ def compute_metrics(
     # --- Set-up: lying across the frame, facing the camera -----------------------------------
     values["torso_tilt_deg"] = np.degrees(np.arctan2(np.abs(trunk[:, 1]), np.abs(trunk[:, 0])))
     conf["torso_tilt_deg"] = vis_trunk
-    shoulder_sep = np.abs(np.sum((P(top["SHOULDER"]) - P(bot["SHOULDER"])) * across, axis=-1))
-    values["torso_facing_ratio"] = shoulder_sep / trunk_len
+    shoulder_stack = shoulder_stack_ratio(image, side, width, height)
+    # Seen from above the shoulders' spread shrinks by cos(elevation): undone, so the set-up check
+    # means the same from any height.
+    values["torso_facing_ratio"] = shoulder_stack / squeeze
     conf["torso_facing_ratio"] = vis_trunk
 
     # --- Stacking (roll-back): perpendicular spread of the hips / shoulders vs trunk length -------
@@ -181,7 +290,7 @@ def compute_metrics(
         np.abs(np.sum((P(top["HIP"]) - P(bot["HIP"])) * across, axis=-1)) / trunk_len
     )
     conf["pelvis_stack_ratio"] = V(top["HIP"], bot["HIP"])
-    values["shoulder_stack_ratio"] = values["torso_facing_ratio"]
+    values["shoulder_stack_ratio"] = shoulder_stack
     conf["shoulder_stack_ratio"] = V(top["SHOULDER"], bot["SHOULDER"])
 
     # --- Legs in the image plane ---------------------------------------------------------------
@@ -232,7 +341,8 @@ def compute_metrics(
     # The support is the bottom leg's knee or ankle on the floor (the top leg may be lifting),
     # moved up by half the hips' spread so it sits on the body's mid-line as the hips do.
     kneeling = joint_flexion_deg(P(bot["HIP"]), P(bot["KNEE"]), P(bot["ANKLE"])) > 60.0
-    support = np.where(kneeling[:, None], P(bot["KNEE"]), P(bot["ANKLE"])) + hip_mid - P(bot["HIP"])
+    hip_mid, shoulder_mid = (B(top["HIP"]) + B(bot["HIP"])) / 2, (B(top["SHOULDER"]) + B(bot["SHOULDER"])) / 2
+    support = np.where(kneeling[:, None], B(bot["KNEE"]), B(bot["ANKLE"])) + hip_mid - B(bot["HIP"])
     line = support - shoulder_mid
     line_len = np.maximum(_norm(line), 1e-6)
     line_axis = line / line_len[:, None]
@@ -247,25 +357,26 @@ def compute_metrics(
     conf["hip_lift_ratio"] = conf["body_line_deg"]
 
     # --- Depth-based: leg leaving the body's plane, toes turning up, trunk rotation -------------
-    hip_mid_w = (Wd(top["HIP"]) + Wd(bot["HIP"])) / 2
-    up_w = trunk_w / np.maximum(_norm(trunk_w), 1e-9)[:, None]
-    lateral_w = Wd(top["HIP"]) - Wd(bot["HIP"])
-    lateral_w = lateral_w - np.sum(lateral_w * up_w, axis=-1)[:, None] * up_w
-    lateral_w /= np.maximum(_norm(lateral_w), 1e-9)[:, None]
-    anterior_w = np.cross(up_w, lateral_w)
-    nose_dir = Wd(int(L.NOSE)) - hip_mid_w
-    anterior_w = np.where((np.sum(anterior_w * nose_dir, axis=-1) < 0)[:, None], -anterior_w, anterior_w)
-    # How far above the body's front the camera looks down from (0 = level with it). Stacking
-    # of the hips is a front view's cue: seen from above, a roll back *raises* the stack
-    # (simulated at 54 deg), so the roll-back check trusts it only from a low camera.
-    values["camera_elevation_deg"] = np.degrees(np.arcsin(np.clip(anterior_w[:, 1], -1.0, 1.0)))
+    _, lateral_w, anterior_w = body_axes_world(world, side, "HIP")
+    values["camera_elevation_deg"] = facing_elevation
     conf["camera_elevation_deg"] = DEPTH_CONFIDENCE * vis_trunk
-    # The camera stays put through a set, but the body's front turns as the pelvis rolls: judge the
-    # elevation over all the frames given (the whole recording offline), unless told.
-    if set_elevation_deg is None:
-        set_elevation_deg = (
-            float(np.nanmedian(np.abs(values["camera_elevation_deg"]))) if np.any(~missing) else 0.0
-        )
+    # Roll back from two cues that err differently, the smaller one taken: the shoulders' image
+    # spread against the set's (blind to the roll's direction from a low camera, and to rolls
+    # near twice the elevation), and the turn of the body's front in depth (MediaPipe's world
+    # landmarks; a working leg alone turns it by up to ~18 deg). The rules compare it with rest.
+    # From a raised camera the spread alone is clear; between, a limit-sized roll changes it less
+    # than MediaPipe's noise (~10-15%) and the roll cannot be seen.
+    image_roll = roll_from_stack_deg(shoulder_stack / view.shoulder_stack_ratio, set_elevation_deg)
+    world_roll = set_elevation_deg - facing_elevation
+    raised = set_elevation_deg >= ROLL_RAISED_CAMERA_DEG
+    # From a low camera both cues move on correct clams (the opening knee drags them), so the roll
+    # reported is the least they are sure of. Rolls forwards are not this fault: 0, so that a
+    # rep's resting reference is not below zero.
+    fused = image_roll if raised else np.minimum(image_roll, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
+    values["pelvis_roll_deg"] = np.maximum(fused, 0.0)
+    roll_seen = raised or set_elevation_deg < LOW_CAMERA_DEG
+    conf["pelvis_roll_deg"] = DEPTH_CONFIDENCE * V(top["SHOULDER"], bot["SHOULDER"]) * float(roll_seen)
+    # Hip stacking is a front view's cue: seen from above, a roll back *raises* the stack.
     conf["pelvis_stack_ratio"] = conf["pelvis_stack_ratio"] * float(
         np.clip((STACK_BLIND_ELEVATION_DEG - abs(set_elevation_deg)) / 15.0, 0.0, 1.0)
     )
@@ -324,6 +435,7 @@ METRIC_LABELS: dict[str, str] = {
     "leg_forward_deg": "leg in front of the body's plane",
     "toes_up_deg": "toes turned towards the ceiling",
     "trunk_rotation_deg": "shoulders rotated against the pelvis",
+    "pelvis_roll_deg": "pelvis and trunk rolled back (deg)",
     "camera_elevation_deg": "how far above the body's front the camera looks down from",
     "body_in_frame_ratio": "share of the key joints inside the frame",
     "body_visibility": "mean visibility of the key joints",

@@ -18,7 +18,16 @@ from formcheck.engine import Event, ExerciseEngine, FrameMetrics
 from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise
 from formcheck.filters import MAX_GAP_S, jumped, make_smoother, scene_cuts
-from formcheck.kinematics import MetricSeries, Side, compute_metrics, side_from_votes, side_votes
+from formcheck.kinematics import (
+    MetricSeries,
+    SetView,
+    Side,
+    compute_metrics,
+    facing_elevation_deg,
+    shoulder_stack_ratio,
+    side_from_votes,
+    side_votes,
+)
 from formcheck.pose import PoseEstimator, PoseFrame, PoseTrack, SourceInfo
 from formcheck.pose.spool import SpooledTrack
 
@@ -126,7 +135,7 @@ class Analysis:
     exercise: Exercise
     side: Side
     track: Track
-    elevation_deg: float
+    view: SetView
     engine: ExerciseEngine
     events: dict[int, list[Event]]  # frame index -> events (the set's closing events on the last)
 
@@ -135,7 +144,7 @@ class Analysis:
         for chunk in smoothed_chunks(self.track):
             sm = chunk.track
             series = compute_metrics(
-                sm.image, sm.world, sm.visibility, source.width, source.height, self.side, self.elevation_deg
+                sm.image, sm.world, sm.visibility, source.width, source.height, self.side, self.view
             )
             yield chunk, frame_metrics(series, sm.t_s, sm.has_pose, chunk.cuts)
 
@@ -153,21 +162,23 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
     """Score a landmark track: zero-phase smoothing, metrics, and the engine frame by frame.
 
     Two passes over the recording, a chunk at a time: the first finds the working side and the
-    camera's elevation (both judged over the whole recording), the second measures and scores.
+    camera's view (both judged over the whole recording), the second measures and scores.
     """
     n = len(track)
     if n == 0:
         raise FormcheckError(f"{track.source.path} has no frames.")
-    votes, elevations = 0.0, np.full(n, np.nan, dtype=np.float32)
+    votes, elevations, stacks = 0.0, np.full(n, np.nan), np.full(n, np.nan)
+    width, height = track.source.width, track.source.height
     for chunk in smoothed_chunks(track):
         sm = chunk.track
         votes += float(np.sum(side_votes(sm.image, sm.visibility)))
-        series = compute_metrics(sm.image, sm.world, sm.visibility, 1, 1, Side.RIGHT, 0.0)
-        elevations[chunk.start : chunk.start + len(sm)] = np.abs(series.values["camera_elevation_deg"])
+        # Both are side-blind: the elevation's sign and the spread are taken as absolute values.
+        frames = slice(chunk.start, chunk.start + len(sm))
+        elevations[frames] = facing_elevation_deg(sm.world, Side.RIGHT)
+        stacks[frames] = shoulder_stack_ratio(sm.image, Side.RIGHT, width, height)
     chosen = side or side_from_votes(votes) or Side.RIGHT
-    elevation = float(np.nanmedian(elevations)) if np.any(~np.isnan(elevations)) else 0.0
     engine = ExerciseEngine(exercise)
-    analysis = Analysis(exercise, chosen, track, elevation, engine, {})
+    analysis = Analysis(exercise, chosen, track, SetView.of(elevations, stacks), engine, {})
     for chunk, metrics in analysis._metric_chunks():
         for i, m in enumerate(metrics):
             events = engine.update(m)
@@ -179,8 +190,8 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
     return analysis
 
 
-# The camera's elevation is judged over this much of the recent past in live mode.
-ELEVATION_WINDOW_S = 10.0
+# The camera's view is judged over this much of the recent past in live mode.
+VIEW_WINDOW_S = 10.0
 
 
 @dataclass
@@ -198,8 +209,8 @@ class LiveMeasurer:
     """The live pipeline up to the engine, one frame at a time: pose, causal One-Euro smoothing,
     causal cut detection and the same ``compute_metrics`` as offline (with N = 1).
 
-    Offline, the camera's elevation is the median over the recording; here it is a running median
-    over the last ELEVATION_WINDOW_S.
+    Offline, the camera's view is judged over the whole recording; here over the last
+    VIEW_WINDOW_S (a running median, kept in time order).
     """
 
     def __init__(self, estimator: PoseEstimator, width: int, height: int):
@@ -207,21 +218,24 @@ class LiveMeasurer:
         self.width, self.height = width, height
         self.smoother = make_smoother("live")
         self._last_pose: PoseFrame | None = None
-        self._elevations: deque[tuple[float, float]] = deque()
+        self._views: deque[tuple[float, float, float]] = deque()  # (t_s, elevation_deg, shoulder stack)
 
     def reset(self) -> None:
         """Forget the past (after a pause): nothing is smoothed across the gap."""
         self.smoother.reset()
         self._last_pose = None
 
-    def _note_elevation(self, t_s: float, elevation_deg: float) -> None:
-        if not np.isnan(elevation_deg):
-            self._elevations.append((t_s, abs(elevation_deg)))
-        while self._elevations and t_s - self._elevations[0][0] > ELEVATION_WINDOW_S:
-            self._elevations.popleft()
+    def _note_view(self, t_s: float, elevation_deg: float, stack_ratio: float) -> None:
+        if not (np.isnan(elevation_deg) or np.isnan(stack_ratio)):
+            self._views.append((t_s, elevation_deg, stack_ratio))
+        while self._views and t_s - self._views[0][0] > VIEW_WINDOW_S:
+            self._views.popleft()
 
-    def _elevation(self) -> float | None:
-        return float(np.median([e for _, e in self._elevations])) if self._elevations else None
+    def _view(self) -> SetView | None:
+        if not self._views:
+            return None
+        _, elevations, stacks = zip(*self._views, strict=True)
+        return SetView.of(np.array(elevations), np.array(stacks))
 
     def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
         pose = self.estimator.process(frame_bgr, index, t_s)
@@ -236,10 +250,10 @@ class LiveMeasurer:
         self._last_pose = pose
         image, world = self.smoother(pose.image, pose.world, t_s)
         series = compute_metrics(
-            image[None], world[None], pose.visibility[None], self.width, self.height, side, self._elevation()
+            image[None], world[None], pose.visibility[None], self.width, self.height, side, self._view()
         )
         values, confidence = series.frame(0)
-        self._note_elevation(t_s, values["camera_elevation_deg"])
+        self._note_view(t_s, values["camera_elevation_deg"], values["shoulder_stack_ratio"])
         return LiveFrame(
             pose, image, world, pose.visibility, FrameMetrics(t_s, values, confidence, True, cut)
         )

@@ -166,14 +166,14 @@ def test_too_fast_reps_are_flagged():
 
 def test_pelvis_rollback_compares_with_the_persons_own_start():
     signal = clam_reps(2)
-    stack = np.full(len(signal), 0.40)
+    roll = np.full(len(signal), 6.0)  # a set-up a little rolled already is the person's own start
     peak2 = int((1.0 + 3.1 + 1.15) * FPS)
-    stack[peak2 - 15 : peak2 + 15] = 0.40 * math.cos(math.radians(45))  # 29% stacking lost
-    _, events = run("clamshell", {"thigh_opening_deg": signal, "pelvis_stack_ratio": stack})
+    roll[peak2 - 15 : peak2 + 15] = 6.0 + 25.0
+    _, events = run("clamshell", {"thigh_opening_deg": signal, "pelvis_roll_deg": roll})
     reps = reps_of(events)
     assert reps[0].faults == []
     assert [f.code for f in reps[1].faults] == ["pelvis_rollback"]
-    assert reps[1].faults[0].value == pytest.approx(100 * (1 - math.cos(math.radians(45))), abs=0.1)
+    assert reps[1].faults[0].value == pytest.approx(25.0, abs=0.1)
 
 
 def plank(hold_s: float, lying_s: float = 1.5):

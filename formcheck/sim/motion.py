@@ -28,9 +28,8 @@ from formcheck.sim.body import (
     landmark_index,
 )
 
-# Judgment: a pelvis that rolls back turns the stack of the hips by the cosine of the roll, so the
-# checker's 25% loss of stacking (FORM_RULES.md) is a 41.4 deg roll and 50% loss is 60 deg.
-ROLL_AT_LIMIT_DEG = math.degrees(math.acos(0.75))
+# FORM_RULES.md: a pelvis roll-back of more than 15 deg from the set's start (judgment).
+ROLL_AT_LIMIT_DEG = 15.0
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ _CLAM_FAULTS = [
         valid=(0.0, 120.0),
     ),
     FaultKind("feet_apart", "shank lengths", 0.15, 0.30, valid=(0.0, 1.5)),
-    FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 60.0, note="60 deg = 50% loss of stacking"),
+    FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 30.0),
     FaultKind(
         "small_range",
         "deg opening",
@@ -76,7 +75,7 @@ _LIFT_FAULTS = [
     FaultKind("knee_bent", "deg knee flexion", 20.0, 40.0),
     FaultKind("toes_up", "deg external rotation", 25.0, 50.0),
     FaultKind("hip_hike", "deg pelvis tilt", 10.0, 20.0, valid=(0.0, 30.0)),
-    FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 60.0, note="60 deg = 50% loss of stacking"),
+    FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 30.0),
     FaultKind("over_lift", "deg abduction", 45.0, 60.0, note="90 deg is beyond the hip's range; 60 used"),
     FaultKind(
         "small_range",
