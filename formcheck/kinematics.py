@@ -52,6 +52,11 @@ ROLL_RAISED_CAMERA_DEG = 35.0
 # From a low camera both roll cues read up to ~20 deg on correct rendered clams (up to 8 deg on
 # leg lifts) and ~33 deg on a 30 deg roll back: this much of a reading is noise.
 LOW_CAMERA_ROLL_NOISE_DEG = 8.0
+# A limb "hangs" from the trunk (all fours) when it points within 35 deg of straight down across
+# it and is longer than half the trunk in the image (judgment: the shared donkey kick hangs 3-4
+# limbs in every frame; side-lying and side-plank clips, shared and rendered, at most 1).
+HANGING_COS = math.cos(math.radians(35.0))
+HANGING_MIN_LENGTH = 0.5
 # MediaPipe places an occluded joint at the frame's edge a little outside it; that is not "out of frame".
 IN_FRAME_MARGIN = 0.05
 
@@ -249,7 +254,7 @@ def compute_metrics(
     # The body's frontal plane as a camera level with it would see it (see RECTIFY_MAX_ELEVATION_DEG).
     body_px = px * np.array([1.0, 1.0 / squeeze])
     top, bot = {}, {}
-    for name in ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+    for name in ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "WRIST"):
         top[name] = int(L[f"{side.value.upper()}_{name}"])
         bot[name] = int(L[f"{side.other.value.upper()}_{name}"])
 
@@ -284,6 +289,20 @@ def compute_metrics(
     # means the same from any height.
     values["torso_facing_ratio"] = shoulder_stack / squeeze
     conf["torso_facing_ratio"] = vis_trunk
+
+    # All fours (a fire hydrant, a donkey kick) also has a level trunk facing the camera: its
+    # tell is the limbs hanging straight down from the trunk, arms under the shoulders and thighs
+    # under the hips. Side-lying and side planks hang at most one (the supporting arm).
+    down = np.where((across[:, 1] < 0)[:, None], -across, across)  # across the trunk, down the image
+    hanging = np.zeros(len(image))
+    for root, end in (("HIP", "KNEE"), ("SHOULDER", "WRIST")):
+        for part in (top, bot):
+            limb = P(part[end]) - P(part[root])
+            limb_len = _norm(limb)
+            straight_down = np.sum(limb * down, axis=-1) > HANGING_COS * np.maximum(limb_len, 1e-6)
+            hanging += straight_down & (limb_len > HANGING_MIN_LENGTH * trunk_len)
+    values["limbs_hanging_ratio"] = hanging / 4.0
+    conf["limbs_hanging_ratio"] = vis_trunk
 
     # --- Stacking (roll-back): perpendicular spread of the hips / shoulders vs trunk length -------
     values["pelvis_stack_ratio"] = (
@@ -385,11 +404,23 @@ def compute_metrics(
         np.arcsin(np.clip(np.sum(leg_w * anterior_w, axis=-1) / np.maximum(_norm(leg_w), 1e-9), -1, 1))
     )
     conf["leg_forward_deg"] = DEPTH_CONFIDENCE * V(top["HIP"], top["ANKLE"], top["SHOULDER"])
-    foot_w = Wd(top["FOOT_INDEX"]) - Wd(top["HEEL"])
+    # Toes up, seen in the image: a neutral foot points at the body's front, and turning the toes
+    # up by t turns it up the image, across the leg, by sin(t - elevation) of its length (which
+    # comes from world metres, so a foot seen end-on is not shortened away). Towards the ceiling,
+    # as FORM_RULES.md words it, not against the resting foot, which often lies turned down; and
+    # turned at the hip, so a pelvis rolling back (its own fault) does not turn the toes up too.
+    # (MediaPipe's foot depth read 6-25 deg on correct rendered leg lifts and 27-33 on a 46 deg
+    # turn: no use.)
+    leg_img = P(top["ANKLE"]) - P(top["HIP"])
+    across_leg = np.stack([leg_img[:, 1], -leg_img[:, 0]], axis=-1)
+    across_leg /= np.maximum(_norm(leg_img), 1e-6)[:, None]
+    across_leg = np.where((across_leg[:, 1] > 0)[:, None], -across_leg, across_leg)  # up the image
+    foot_img = P(top["FOOT_INDEX"]) - P(top["HEEL"])
+    foot_px = np.maximum(_norm(foot_img), px_per_m * _norm(Wd(top["FOOT_INDEX"]) - Wd(top["HEEL"])))
     values["toes_up_deg"] = np.degrees(
-        np.arctan2(np.sum(foot_w * lateral_w, axis=-1), np.abs(np.sum(foot_w * anterior_w, axis=-1)))
-    )
-    conf["toes_up_deg"] = DEPTH_CONFIDENCE * V(top["HEEL"], top["FOOT_INDEX"])
+        np.arcsin(np.clip(np.sum(foot_img * across_leg, axis=-1) / np.maximum(foot_px, 1e-6), -1.0, 1.0))
+    ) + (set_elevation_deg - values["pelvis_roll_deg"])
+    conf["toes_up_deg"] = V(top["HEEL"], top["FOOT_INDEX"], top["ANKLE"])
 
     def roll_deg(a: int, b: int) -> np.ndarray:
         v = Wd(a) - Wd(b)
@@ -422,6 +453,7 @@ def compute_metrics(
 METRIC_LABELS: dict[str, str] = {
     "torso_tilt_deg": "trunk tilt from horizontal",
     "torso_facing_ratio": "how squarely the trunk faces the camera",
+    "limbs_hanging_ratio": "share of arms and thighs hanging straight down from the trunk (all fours)",
     "pelvis_stack_ratio": "hips stacked (vertical spread / trunk length)",
     "shoulder_stack_ratio": "shoulders stacked (vertical spread / trunk length)",
     "thigh_opening_deg": "angle between the thighs",

@@ -14,6 +14,7 @@ FPS = 30.0
 SETUP_OK = {
     "torso_facing_ratio": 0.5,
     "torso_tilt_deg": 5.0,
+    "limbs_hanging_ratio": 0.25,
     "body_in_frame_ratio": 1.0,
     "body_visibility": 0.9,
 }
@@ -214,6 +215,26 @@ def test_a_wobble_does_not_end_a_hold():
     lift[int(6 * FPS) : int(6 * FPS) + 4] = 0.1  # 0.13 s dip
     engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
     assert len(engine.holds) == 1
+
+
+def test_a_dip_to_the_floor_and_back_is_a_sag_inside_the_hold():
+    """Issue 13: hips dropped twice and came back up; both dips are sags, the hold runs on."""
+    lift = plank(10.0)
+    line = np.full(len(lift), 178.0)
+    for start_s in (4.0, 7.5):  # two 1 s dips, the hips nearly on the floor
+        dip = slice(int(start_s * FPS), int((start_s + 1.0) * FPS))
+        lift[dip], line[dip] = 0.04, 150.0
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": line})
+    (hold,) = engine.holds
+    assert hold.duration_s == pytest.approx(10.0, abs=0.1)
+    assert [f.code for f in hold.faults] == ["hip_sag", "hip_sag"]
+    assert hold.good_form_s == pytest.approx(8.0, abs=0.15)
+
+
+def test_resting_on_the_floor_between_holds_ends_the_first():
+    lift = np.concatenate([plank(4.0), plank(4.0)])  # 3 s on the floor between them
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    assert [h.duration_s for h in engine.holds] == pytest.approx([4.0, 4.0], abs=0.1)
 
 
 def test_progression_counts_reps_only_during_the_hold():

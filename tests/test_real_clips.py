@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from conftest import fixture_track
 
+from formcheck.engine.setup import frame_problems
 from formcheck.exercises import load_exercise
 from formcheck.pipeline import analyze_track
-from formcheck.pose import load_track
+from formcheck.pose import Landmark, load_track
 from formcheck.scorecard import scorecard_from_analysis
 
 
@@ -69,6 +70,23 @@ def test_other_exercises_count_nothing_and_say_the_pose_does_not_match(labels, c
     assert card.to_dict()["summary"]["reps"] == 0
     assert card.to_dict()["summary"]["holds"] == 0
     assert "setup_mismatch" in [w["code"] for w in card.to_dict()["warnings"]]
+
+
+@pytest.mark.parametrize("exercise", ["clamshell", "side-leg-lift", "side-plank"])
+def test_all_fours_that_faces_the_camera_is_still_refused(exercise):
+    """Issue 13: a fire hydrant on all fours was counted as clams, leg lifts and a side plank.
+    Here the donkey kick's left side is lifted in the image, as a camera in front of and above
+    the person shows it: the trunk then passes as side-lying facing the camera (before the
+    hanging-limbs check this counted 4 clams, 4 lifts and 4 plank holds); the arms and thighs
+    hanging straight down still refuse it, in every frame."""
+    track = load_track(fixture_track("other_donkey_kick.mp4"))
+    image = track.image.copy()
+    image[:, [lm.value for lm in Landmark if lm.name.startswith("LEFT_")], 1] -= 0.12
+    a = analyze_track(track.with_landmarks(image, track.world), load_exercise(exercise))
+    assert not a.engine.reps and not a.engine.holds
+    assert [w.code for w in a.engine.warnings] == ["setup_mismatch"]
+    first = next(f for f in a.frames() if f.image is not None)
+    assert "all fours" in frame_problems(a.exercise, first.metrics)[0].text
 
 
 def test_scorecard_follows_the_design_schema():

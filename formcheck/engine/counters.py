@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
@@ -18,8 +19,14 @@ REST_MEDIAN_SAMPLES = 3
 MIN_REST_S = 0.3
 # A rep or hold whose signal cannot be measured this long is abandoned.
 LOST_SIGNAL_S = 2.0
-# A hold's entry and exit must persist this long (brief wobbles neither start nor end it).
+# A hold's entry must persist this long (brief wobbles do not start it).
 HOLD_DEBOUNCE_S = 0.3
+# The hips down for less than this and back up is a dip inside the hold (its sag rule judges it),
+# not the hold's end; a hold that does end is dated from when they went down. Judgment: real dips
+# to the floor and back take about 1 s; resting between holds takes longer.
+HOLD_DIP_S = 2.0
+# A hold's own level (for its exit_fraction) is its signal over this first stretch.
+HOLD_LEVEL_S = 1.0
 # Tempo is timed to and from this share of the rep's range, so a pause at the top is not
 # counted as slow lifting (and noise on the plateau does not move the timing).
 TOP_FRACTION = 0.9
@@ -137,11 +144,13 @@ class RepCounter:
 
 @dataclass
 class HoldTimer:
-    """Times a hold: the signal above ``enter`` starts it, below ``exit`` ends it (debounced)."""
+    """Times a hold: the signal above ``enter`` starts it, below ``exit`` for longer than a dip ends it."""
 
     spec: HoldSpec
     active: bool = False
     start_s: float = 0.0
+    level: float | None = None  # the signal's median over the hold's first HOLD_LEVEL_S
+    _level_samples: list[float] = field(default_factory=list)
     _above_since: float | None = None
     _below_since: float | None = None
     _last_seen_s: float | None = None
@@ -159,18 +168,40 @@ class HoldTimer:
                 self._above_since = t_s if self._above_since is None else self._above_since
                 if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
                     self.active, self.start_s, self._below_since = True, self._above_since, None
+                    self.level, self._level_samples = None, []
                     return "start"
             else:
                 self._above_since = None
             return None
-        if value < self.spec.exit or not allowed:
+        if self.level is None:
+            self._level_samples.append(value)
+            if t_s - self.start_s >= HOLD_LEVEL_S:
+                self.level = statistics.median(self._level_samples)
+        if value < self.exit_level or not allowed:
             self._below_since = t_s if self._below_since is None else self._below_since
-            if t_s - self._below_since >= HOLD_DEBOUNCE_S:
+            if t_s - self._below_since >= HOLD_DIP_S:
                 self.active, self._above_since = False, None
                 return "end"
         else:
             self._below_since = None
         return None
+
+    @property
+    def exit_level(self) -> float:
+        """Below this the hips are down: the spec's exit, or its share of this hold's own level."""
+        return max(self.spec.exit, self.spec.exit_fraction * (self.level or 0.0))
+
+    @property
+    def dipping(self) -> bool:
+        """In a hold with the hips down: a dip so far, the hold's end if it lasts."""
+        return self.active and self._below_since is not None
+
+    def stop(self, t_s: float) -> float:
+        """End the hold now (the set or the shot ended); returns its end, the dip's start if in one."""
+        if not self.dipping:
+            self._below_since = t_s
+        self.active = False
+        return self._below_since
 
     @property
     def end_s(self) -> float:

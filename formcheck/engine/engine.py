@@ -122,8 +122,7 @@ class ExerciseEngine:
             self.rep_counter.reset()
             self._rep_watches = []
         if self.hold_timer is not None and self.hold_timer.active:
-            self.hold_timer.active = False
-            self._end_hold(self.last_t_s, events)
+            self._end_hold(self.hold_timer.stop(self.last_t_s), events)
 
     def _update_hold(self, m: FrameMetrics, ready: bool, events: list[Event]) -> bool:
         timer = self.hold_timer
@@ -151,7 +150,7 @@ class ExerciseEngine:
             fault = w.observe(m.t_s, value, conf, track_spans=True)
             if fault is not None:
                 events.append(FaultRaised(m.t_s, fault, w.rule.cue))
-        return True
+        return not timer.dipping  # no rep is counted with the hips down
 
     def _end_hold(self, end_s: float, events: list[Event]) -> None:
         start_s = self.hold_timer.start_s
@@ -276,9 +275,7 @@ class ExerciseEngine:
         events: list[Event] = []
         t = self.last_t_s
         if self.hold_timer is not None and self.hold_timer.active:
-            self.hold_timer.active = False
-            self.hold_timer._below_since = t
-            self._end_hold(t, events)
+            self._end_hold(self.hold_timer.stop(t), events)
         codes = {w.code for w in self.warnings}
         if not self._seen_person and "no_person" not in codes:
             self._warn(Warning("no_person", 0.0, "No person was found in the video."), events)

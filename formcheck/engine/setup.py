@@ -36,6 +36,7 @@ KEY_JOINTS = {
 SETUP_WORDS = {
     "torso_tilt_deg": "Lie across the frame - your body should run from one side of the picture to the other",
     "torso_facing_ratio": "Turn to face the camera - lie on your side with your chest towards it",
+    "limbs_hanging_ratio": "This looks like all fours - lie on your side with your hips stacked",
 }
 
 # How long a problem must last before it is reported, and how long the start position must be

@@ -96,6 +96,9 @@ class HoldSpec:
     enter: float
     exit: float
     min_duration_s: float
+    # The hold also ends below this share of the signal's own level over its first second, so
+    # "down" means down for this person and camera, not only below one fixed number.
+    exit_fraction: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -264,9 +267,12 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
             enter=_number(h, "enter", f"{where} [hold]"),
             exit=_number(h, "exit", f"{where} [hold]"),
             min_duration_s=_number(h, "min_duration_s", f"{where} [hold]"),
+            exit_fraction=_number(h, "exit_fraction", f"{where} [hold]", False) or 0.0,
         )
         if hold.exit > hold.enter:
             raise FormcheckError(f"{where} [hold]: 'exit' must not be above 'enter'.")
+        if not 0.0 <= hold.exit_fraction < 1.0:
+            raise FormcheckError(f"{where} [hold]: 'exit_fraction' must be from 0 up to (not including) 1.")
     if reps is None and hold is None:
         raise FormcheckError(f"{where}: needs a [reps] or a [hold] section (or reps_from / hold_from).")
     rules = tuple(parse_rule(r, where) for r in d.get("rules", []))
