@@ -6,13 +6,16 @@ without MediaPipe; test_video_pipeline.py runs the full video pipeline on a few.
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 from conftest import fixture_track
 
 from formcheck.engine.setup import frame_problems
 from formcheck.exercises import load_exercise
 from formcheck.pipeline import analyze_track
-from formcheck.pose import Landmark, load_track
+from formcheck.pose import Landmark, PoseTrack, load_track
 from formcheck.scorecard import scorecard_from_analysis
 
 
@@ -87,6 +90,50 @@ def test_all_fours_that_faces_the_camera_is_still_refused(exercise):
     assert [w.code for w in a.engine.warnings] == ["setup_mismatch"]
     first = next(f for f in a.frames() if f.image is not None)
     assert "all fours" in frame_problems(a.exercise, first.metrics)[0].text
+
+
+def test_a_straight_arm_plank_reached_from_all_fours_is_timed_from_when_it_is_held():
+    """Issue 13: a hold counts however the person got there. The donkey kick's first 6 s (all
+    fours), then the straight-arm side plank held for 4 s (its real frames at 30 fps, played
+    forwards and back). Before, the hold was dated from the all-fours frames (5.33 s)."""
+    fours = load_track(fixture_track("other_donkey_kick.mp4"))
+    plank = load_track(fixture_track("side_plank_straight_arm_short.mp4"))
+    fours = fours.slice(0, int(6.0 * fours.source.fps))
+    every_other = np.arange(0, len(plank), 2)  # 60 -> 30 fps
+    held = np.resize(np.concatenate([every_other, every_other[::-1]]), 4 * 30)
+    arrays = [
+        np.concatenate([a, b[held]])
+        for a, b in zip(
+            (fours.image, fours.world, fours.visibility),
+            (plank.image, plank.world, plank.visibility),
+            strict=True,
+        )
+    ]
+    n = len(arrays[0])
+    source = dataclasses.replace(plank.source, fps=30.0, frames=n, path="built")
+    a = analyze_track(PoseTrack(source, np.arange(n) / 30.0, *arrays), load_exercise("side-plank"))
+    (hold,) = a.engine.holds
+    assert hold.start_s == pytest.approx(len(fours) / 30.0, abs=0.1)
+    assert hold.duration_s == pytest.approx(4.0, abs=0.2)
+
+
+def test_two_dips_of_the_hips_are_sags_inside_one_hold():
+    """Issue 13: the hips dropped towards the floor twice and came back up. The real forearm plank
+    with its hips (and half as much its knees) lowered by 0.7 of the trunk for 1.2 s at 4 s and 8 s:
+    the hip lift falls to about 0, under the exit. Before, this was three holds and no sag."""
+    track = load_track(fixture_track("side_plank_forearm.mp4"))
+    image = track.image.copy()
+    trunk = np.nanmedian(
+        np.linalg.norm(image[:, Landmark.LEFT_SHOULDER, :2] - image[:, Landmark.LEFT_HIP, :2], axis=-1)
+    )
+    for start_s in (4.0, 8.0):
+        depth = 0.7 * trunk * np.clip(np.minimum(track.t_s - start_s, start_s + 1.2 - track.t_s) / 0.3, 0, 1)
+        image[:, [Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 1] += depth[:, None]
+        image[:, [Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE], 1] += depth[:, None] / 2
+    a = analyze_track(track.with_landmarks(image, track.world), load_exercise("side-plank"))
+    (hold,) = a.engine.holds
+    assert [(f.code, round(f.start_s)) for f in hold.faults] == [("hip_sag", 4), ("hip_sag", 8)]
+    assert hold.duration_s == pytest.approx(12.6 - 1.5, abs=0.5)  # labels.json: held 1.5-12.6 s
 
 
 def test_scorecard_follows_the_design_schema():

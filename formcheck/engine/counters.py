@@ -155,8 +155,11 @@ class HoldTimer:
     _below_since: float | None = None
     _last_seen_s: float | None = None
 
-    def update(self, t_s: float, value: float | None, allowed: bool) -> str | None:
-        """Returns 'start' (with ``start_s`` backdated to when the signal first rose), 'end' or None."""
+    def update(
+        self, t_s: float, value: float | None, allowed: bool, posed_since_s: float | None = None
+    ) -> str | None:
+        """Returns 'start' (with ``start_s`` backdated to when the signal first rose, but not before
+        ``posed_since_s``, when the start position began to be seen), 'end' or None."""
         if value is None:
             if self.active and self._last_seen_s is not None and t_s - self._last_seen_s > LOST_SIGNAL_S:
                 self.active = False
@@ -167,7 +170,8 @@ class HoldTimer:
             if value >= self.spec.enter:
                 self._above_since = t_s if self._above_since is None else self._above_since
                 if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
-                    self.active, self.start_s, self._below_since = True, self._above_since, None
+                    self.active, self._below_since = True, None
+                    self.start_s = max(self._above_since, posed_since_s or self._above_since)
                     self.level, self._level_samples = None, []
                     return "start"
             else:

@@ -126,7 +126,7 @@ class ExerciseEngine:
 
     def _update_hold(self, m: FrameMetrics, ready: bool, events: list[Event]) -> bool:
         timer = self.hold_timer
-        change = timer.update(m.t_s, self._confident(m, timer.spec.signal), ready)
+        change = timer.update(m.t_s, self._confident(m, timer.spec.signal), ready, self.setup.matched_since_s)
         if change == "start":
             self._hold_watches = [RuleWatch(r) for r in self._hold_rules]
             self._hold_ref_samples = {}

@@ -159,6 +159,11 @@ class SetupMonitor:
     def _cond(self, code: str) -> _Condition:
         return self._conditions.setdefault(code, _Condition(code))
 
+    @property
+    def matched_since_s(self) -> float | None:
+        """When the start position (in frame) began to be seen without a break; None if not now."""
+        return self._matched_since
+
     def failed_checks(self, m: FrameMetrics) -> list[str]:
         return failed_checks(self.exercise, m)
 
