@@ -102,16 +102,33 @@ def test_a_long_pause_at_the_top_is_one_rep_and_not_slow_lifting():
     assert reps[0].metrics["up_s"] < 2.5 and reps[0].metrics["down_s"] < 2.5
 
 
-def test_partial_reps_too_small_do_not_count_and_small_ones_are_flagged():
-    tiny = clam_reps(2, high=5.0 + 10.0)  # under the 12 deg start rise
-    _, events = run("clamshell", {"thigh_opening_deg": tiny})
+def test_small_reps_are_counted_and_flagged_after_a_still_rest():
+    """Issue 12: a 5 deg clam shows about 3 deg in the image; after a still rest (1.6 s) it counts."""
+    for opening in (3.5, 10.0, 18.0):
+        _, events = run("clamshell", {"thigh_opening_deg": clam_reps(3, rest_s=2.0, high=5.0 + opening)})
+        reps = reps_of(events)
+        assert len(reps) == 3, opening
+        assert all([f.code for f in r.faults] == ["small_range"] for r in reps)
+        assert all(r.metrics["range_deg"] == pytest.approx(opening, abs=0.1) for r in reps)
+
+
+def test_a_movement_below_the_quiet_floor_or_a_twitch_is_not_a_rep():
+    _, events = run("clamshell", {"thigh_opening_deg": clam_reps(3, high=5.0 + 2.0)})
     assert reps_of(events) == []
-    small = clam_reps(2, high=5.0 + 18.0)  # counted (>= 15) but under the 20 deg range limit
-    _, events = run("clamshell", {"thigh_opening_deg": small})
-    reps = reps_of(events)
-    assert len(reps) == 2
-    assert all([f.code for f in r.faults] == ["small_range"] for r in reps)
-    assert all(r.score < 100 for r in reps)
+    twitches = clam_reps(3, high=5.0 + 6.0, up_s=0.2, top_s=0.0, down_s=0.2)  # 0.4 s each
+    _, events = run("clamshell", {"thigh_opening_deg": twitches})
+    assert reps_of(events) == []
+
+
+def test_small_reps_need_a_rest_quieter_than_they_are():
+    """A rest that jitters 3 deg peak to peak keeps most of the 12 deg start rise: jitter alone
+    never counts, and 4 deg reps in it cannot be told from it."""
+    rng = np.random.default_rng(3)
+    for opening in (0.0, 4.0):
+        signal = clam_reps(3, rest_s=2.0, high=5.0 + opening, gap_s=2.0)
+        noisy = signal + rng.uniform(-1.5, 1.5, len(signal))
+        _, events = run("clamshell", {"thigh_opening_deg": noisy})
+        assert reps_of(events) == [], opening
 
 
 def test_getting_into_position_never_counts():

@@ -17,6 +17,17 @@ REST_WINDOW_S = 3.0
 REST_MEDIAN_SAMPLES = 3
 # A steady rest must have been seen this long before the first rep may start.
 MIN_REST_S = 0.3
+# Small reps (issue 12: a clam opened 5-15 deg shows 3-8 deg in the image): after a still rest the
+# start rise drops towards the exercise's quiet_start_rise, to this many times the spread of the
+# rest's quietest second (ending QUIET_LAG_S ago, so a rep's own slow start is not taken for noise;
+# the quietest, so the last rep's settling is not either).
+QUIET_SPREAD_FACTOR = 4.0
+QUIET_SPAN_S = 1.0
+QUIET_LAG_S = 0.3
+# A rep smaller than the spec's min_range must last this long: a deliberate small rep, not the
+# pose model's wander at rest (judgment: the shared clam clip wanders 9 deg and back in 0.9 s at
+# rest; clinical reps take about 2 s up and 2 s down).
+SMALL_REP_MIN_S = 1.0
 # A rep or hold whose signal cannot be measured this long is abandoned.
 LOST_SIGNAL_S = 2.0
 # A hold's entry must persist this long (brief wobbles do not start it).
@@ -45,19 +56,25 @@ class RepCounter:
     lowest point since the last rep when the person did not come all the way down), peaks, and
     ends when it falls back below ``end_fraction`` of its range. Anything smaller than
     ``min_range`` is jitter, not a rep. The gap between the start and end thresholds is the
-    hysteresis that stops noise around one threshold from double-counting.
+    hysteresis that stops noise around one threshold from double-counting. After a still rest the
+    start rise (and min_range with it) drops towards ``quiet_start_rise``, so small reps count.
     """
 
     spec: RepSpec
     phase: RepPhase = RepPhase.REST
     rest_level: float | None = None
-    start_s: float = 0.0
     peak: float = 0.0
     peak_s: float = 0.0
     base: float = 0.0
+    start_rise: float = 0.0  # the rise that started the current rep (see _start_rise)
+    _quiet_rise: float | None = None
+    _judged_this_rest: bool = False
     _rest: deque = field(default_factory=deque)
     _floor: float | None = None
-    _low_s: float | None = None
+    _low_s: float | None = None  # last still down, within a quarter of the spec's start rise
+    _still_s: float | None = None  # ... within half of the start rise in use (a quiet one)
+    _start_full_s: float = 0.0
+    _start_small_s: float = 0.0
     _last_seen_s: float | None = None
     _armed: bool = False
     _trace: list[tuple[float, float]] = field(default_factory=list)  # (t_s, value) of the current rep
@@ -65,8 +82,8 @@ class RepCounter:
 
     def reset(self) -> None:
         self.phase = RepPhase.REST
-        self.rest_level = self._floor = self._low_s = None
-        self._armed = False
+        self.rest_level = self._floor = self._low_s = self._still_s = self._quiet_rise = None
+        self._armed = self._judged_this_rest = False
         self._rest.clear()
         self._recent.clear()
 
@@ -78,6 +95,30 @@ class RepCounter:
         recent = [v for t, v in self._rest if t_s - t <= MIN_REST_S]
         return max(recent) - min(recent) <= 0.5 * self.spec.start_rise
 
+    def _start_rise(self) -> float:
+        """The rise that starts a rep now: the spec's, or less after a still rest (down to its
+        quiet_start_rise), so small reps count where the signal is quiet enough to show them."""
+        return self._quiet_rise if self._quiet_rise is not None else self.spec.start_rise
+
+    def _judge_stillness(self, t_s: float) -> None:
+        """Judge the start rise from the rest so far (only while the signal is down). A rest too
+        short to judge keeps the last one's: the noise is the camera's and the pose model's."""
+        quiet, end_s = self.spec.quiet_start_rise, t_s - QUIET_LAG_S
+        if quiet is None or end_s - self._rest[0][0] < QUIET_SPAN_S:
+            return
+        window = [v for t, v in self._rest if end_s - QUIET_SPAN_S <= t <= end_s]
+        if not window:  # frames dropped for longer than the lag
+            return
+        rise = min(self.spec.start_rise, max(quiet, QUIET_SPREAD_FACTOR * (max(window) - min(window))))
+        if self._judged_this_rest and self._quiet_rise is not None:
+            rise = min(rise, self._quiet_rise)
+        self._quiet_rise, self._judged_this_rest = rise, True
+
+    @property
+    def min_range(self) -> float:
+        """The smallest range the current rep counts with (in proportion to its start rise)."""
+        return self.spec.min_range_for(self.start_rise)
+
     @property
     def _steady(self) -> float:
         """The running median of the last few values (one wild frame does not move it)."""
@@ -87,7 +128,7 @@ class RepCounter:
         """Near the top of the current rep (for rules that apply at the peak)."""
         if self.phase is not RepPhase.UP:
             return False
-        return value - self.base >= max(0.75 * (self.peak - self.base), self.spec.min_range)
+        return value - self.base >= max(0.75 * (self.peak - self.base), self.min_range)
 
     def update(self, t_s: float, value: float | None) -> str | None:
         """Feed one frame (None = signal not measurable). Returns 'start', 'end', 'abort' or None."""
@@ -108,12 +149,18 @@ class RepCounter:
             self.rest_level = min(v for _, v in self._rest)
             self._floor = steady if self._floor is None else min(self._floor, steady)
             base = max(self.rest_level, self._floor)
+            # Still down: a rep that follows starts from here, and the rest's stillness is judged again.
             if value <= base + 0.25 * self.spec.start_rise:
                 self._low_s = t_s
+            if value <= base + 0.5 * self._start_rise():
+                self._still_s = t_s
+                self._judge_stillness(t_s)
+            start_rise = self._start_rise()
             self._armed = self._armed or self._rest_is_steady(t_s)
-            if self._armed and value >= base + self.spec.start_rise:
-                self.phase, self.base = RepPhase.UP, base
-                self.start_s = self._low_s if self._low_s is not None else t_s
+            if self._armed and value >= base + start_rise:
+                self.phase, self.base, self.start_rise = RepPhase.UP, base, start_rise
+                self._start_full_s = self._low_s if self._low_s is not None else t_s
+                self._start_small_s = self._still_s if self._still_s is not None else t_s
                 self.peak, self.peak_s = value, t_s
                 self._trace = [(t_s, value)]
                 return "start"
@@ -124,7 +171,8 @@ class RepCounter:
         if value <= self.base + self.spec.end_fraction * (self.peak - self.base):
             self.phase = RepPhase.REST
             self._floor = max(value, self._steady)
-            self._low_s = t_s
+            self._low_s = self._still_s = t_s
+            self._judged_this_rest = False
             self._rest.clear()
             self._rest.append((t_s, self._floor))
             return "end"
@@ -133,6 +181,18 @@ class RepCounter:
     @property
     def range(self) -> float:
         return self.peak - self.base
+
+    @property
+    def start_s(self) -> float:
+        """When the current rep left its rest: a full-size rep from a quarter of the spec's start
+        rise (noise at rest cannot backdate it), a small one from the tighter quiet band."""
+        return self._start_small_s if self.range < self.spec.min_range else self._start_full_s
+
+    def counts(self, end_s: float) -> bool:
+        """Whether the rep just ended is one: big enough, and a small one slow enough to be meant."""
+        if self.range < self.min_range:
+            return False
+        return self.range >= self.spec.min_range or end_s - self.start_s >= SMALL_REP_MIN_S
 
     def tempo_s(self, end_s: float) -> tuple[float, float]:
         """(up_s, down_s): from the start to first reaching the top of the range, and from last

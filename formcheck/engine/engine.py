@@ -236,7 +236,7 @@ class ExerciseEngine:
 
     def _end_rep(self, t_s: float, events: list[Event]) -> None:
         counter = self.rep_counter
-        if counter.range < counter.spec.min_range:
+        if not counter.counts(t_s):
             self._rep_watches = []
             return
         up_s, down_s = counter.tempo_s(t_s)

@@ -88,6 +88,13 @@ class RepSpec:
     end_fraction: float
     min_range: float
     report: tuple[str, ...] = ()
+    # The start rise when the rest is still (the counter's noise floor; see RepCounter): small
+    # reps are counted down to this. None: always ``start_rise``.
+    quiet_start_rise: float | None = None
+
+    def min_range_for(self, start_rise: float) -> float:
+        """The smallest rep counted after a rise of ``start_rise``: min_range in proportion."""
+        return self.min_range * start_rise / self.start_rise
 
 
 @dataclass(frozen=True)
@@ -259,7 +266,10 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
             end_fraction=_number(r, "end_fraction", f"{where} [reps]"),
             min_range=_number(r, "min_range", f"{where} [reps]"),
             report=tuple(_metric(m, f"{where} [reps]", METRIC_LABELS) for m in r.get("report", [])),
+            quiet_start_rise=_number(r, "quiet_start_rise", f"{where} [reps]", False),
         )
+        if reps.quiet_start_rise is not None and not 0.0 < reps.quiet_start_rise <= reps.start_rise:
+            raise FormcheckError(f"{where} [reps]: 'quiet_start_rise' must be above 0, at most 'start_rise'.")
     if "hold" in d:
         h = d["hold"]
         hold = HoldSpec(

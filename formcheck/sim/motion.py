@@ -70,10 +70,9 @@ _CLAM_FAULTS = [
         "small_range",
         "deg opening",
         31.0,
-        27.0,
-        note="the limit is 20 deg in the image, ~31 deg true from the front; the image opening shrinks fast "
-        "below that, so a clam under ~24 deg true is often not counted at all and half the limit is not "
-        "reachable",
+        15.5,
+        note="the limit is 20 deg in the image, ~31 deg true from the front; the image shows about half of "
+        "a small opening, and reps down to ~5 deg true count after a still rest",
         valid=(1.0, 90.0),
     ),
     FaultKind("too_fast", "s up", 0.4, 0.25, valid=(0.05, 5.0)),
@@ -89,8 +88,8 @@ _LIFT_FAULTS = [
         "small_range",
         "deg abduction",
         15.0,
-        13.0,
-        note="under 12 deg a lift is not counted",
+        7.5,
+        note="lifts down to ~3 deg count after a still rest",
         valid=(1.0, 90.0),
     ),
     FaultKind("too_fast", "s up", 0.4, 0.25, valid=(0.05, 5.0)),
