@@ -22,6 +22,7 @@ from formcheck.kinematics import (
     MetricSeries,
     SetView,
     Side,
+    camera_yaw_deg,
     compute_metrics,
     facing_elevation_deg,
     shoulder_stack_ratio,
@@ -143,8 +144,9 @@ class Analysis:
         source = self.track.source
         for chunk in smoothed_chunks(self.track):
             sm = chunk.track
+            view = self.view.frames(chunk.start, chunk.start + len(sm))
             series = compute_metrics(
-                sm.image, sm.world, sm.visibility, source.width, source.height, self.side, self.view
+                sm.image, sm.world, sm.visibility, source.width, source.height, self.side, view
             )
             yield chunk, frame_metrics(series, sm.t_s, sm.has_pose, chunk.cuts)
 
@@ -167,7 +169,7 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
     n = len(track)
     if n == 0:
         raise FormcheckError(f"{track.source.path} has no frames.")
-    votes, elevations, stacks = 0.0, np.full(n, np.nan), np.full(n, np.nan)
+    votes, elevations, stacks, yaws = 0.0, np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     width, height = track.source.width, track.source.height
     for chunk in smoothed_chunks(track):
         sm = chunk.track
@@ -176,9 +178,11 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
         frames = slice(chunk.start, chunk.start + len(sm))
         elevations[frames] = facing_elevation_deg(sm.world, Side.RIGHT)
         stacks[frames] = shoulder_stack_ratio(sm.image, Side.RIGHT, width, height)
+        yaws[frames] = camera_yaw_deg(sm.world)
     chosen = side or side_from_votes(votes) or Side.RIGHT
     engine = ExerciseEngine(exercise)
-    analysis = Analysis(exercise, chosen, track, SetView.of(elevations, stacks), engine, {})
+    view = SetView.of(elevations, stacks, running_median(yaws, track.t_s, YAW_WINDOW_S))
+    analysis = Analysis(exercise, chosen, track, view, engine, {})
     for chunk, metrics in analysis._metric_chunks():
         for i, m in enumerate(metrics):
             events = engine.update(m)
@@ -190,8 +194,23 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
     return analysis
 
 
-# The camera's view is judged over this much of the recent past in live mode.
+# The camera's view is judged over this much of the recent past in live mode...
 VIEW_WINDOW_S = 10.0
+# ...except how far it stands off square-on, which follows a camera moved (or carried round) within
+# a recording: a running median over this long, offline centred on the frame, live up to it.
+YAW_WINDOW_S = 2.0
+
+
+def running_median(values: np.ndarray, t_s: np.ndarray, window_s: float) -> np.ndarray:
+    """Per frame, the median of the finite values within window_s centred on it (NaN if none)."""
+    out = np.full(len(values), np.nan)
+    lo = np.searchsorted(t_s, t_s - window_s / 2)
+    hi = np.searchsorted(t_s, t_s + window_s / 2, side="right")
+    for i, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        window = values[a:b]
+        if np.any(np.isfinite(window)):
+            out[i] = np.nanmedian(window)
+    return out
 
 
 @dataclass
@@ -218,24 +237,25 @@ class LiveMeasurer:
         self.width, self.height = width, height
         self.smoother = make_smoother("live")
         self._last_pose: PoseFrame | None = None
-        self._views: deque[tuple[float, float, float]] = deque()  # (t_s, elevation_deg, shoulder stack)
+        self._views: deque[tuple[float, float, float, float]] = deque()  # (t_s, elevation, stack, yaw)
 
     def reset(self) -> None:
         """Forget the past (after a pause): nothing is smoothed across the gap."""
         self.smoother.reset()
         self._last_pose = None
 
-    def _note_view(self, t_s: float, elevation_deg: float, stack_ratio: float) -> None:
+    def _note_view(self, t_s: float, elevation_deg: float, stack_ratio: float, yaw_deg: float) -> None:
         if not (np.isnan(elevation_deg) or np.isnan(stack_ratio)):
-            self._views.append((t_s, elevation_deg, stack_ratio))
+            self._views.append((t_s, elevation_deg, stack_ratio, yaw_deg))
         while self._views and t_s - self._views[0][0] > VIEW_WINDOW_S:
             self._views.popleft()
 
-    def _view(self) -> SetView | None:
+    def _view(self, t_s: float) -> SetView | None:
         if not self._views:
             return None
-        _, elevations, stacks = zip(*self._views, strict=True)
-        return SetView.of(np.array(elevations), np.array(stacks))
+        times, elevations, stacks, yaws = (np.array(v) for v in zip(*self._views, strict=True))
+        recent = yaws[(t_s - times <= YAW_WINDOW_S) & np.isfinite(yaws)]
+        return SetView.of(elevations, stacks, float(np.median(recent)) if len(recent) else 0.0)
 
     def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
         pose = self.estimator.process(frame_bgr, index, t_s)
@@ -250,10 +270,11 @@ class LiveMeasurer:
         self._last_pose = pose
         image, world = self.smoother(pose.image, pose.world, t_s)
         series = compute_metrics(
-            image[None], world[None], pose.visibility[None], self.width, self.height, side, self._view()
+            image[None], world[None], pose.visibility[None], self.width, self.height, side, self._view(t_s)
         )
         values, confidence = series.frame(0)
-        self._note_view(t_s, values["camera_elevation_deg"], values["shoulder_stack_ratio"])
+        yaw = float(camera_yaw_deg(world[None])[0])
+        self._note_view(t_s, values["camera_elevation_deg"], values["shoulder_stack_ratio"], yaw)
         return LiveFrame(
             pose, image, world, pose.visibility, FrameMetrics(t_s, values, confidence, True, cut)
         )

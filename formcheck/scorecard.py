@@ -12,6 +12,7 @@ from pathlib import Path
 
 from formcheck.atomic import atomic_path, write_synced
 from formcheck.engine import Fault, HoldRecord, RepRecord, Warning
+from formcheck.engine.views import ViewWindow
 from formcheck.pose import SourceInfo
 
 SCHEMA = "formcheck.scorecard/1"
@@ -50,6 +51,7 @@ class ExerciseSet:
     holds: list[HoldRecord] = field(default_factory=list)
     start_s: float | None = None
     end_s: float | None = None
+    views: list[ViewWindow] = field(default_factory=list)  # the camera's view, window by window
 
     @property
     def mean_score(self) -> float | None:
@@ -146,6 +148,7 @@ class Scorecard:
                     "reps": len(x.reps),
                     "holds": len(x.holds),
                     "mean_score": x.mean_score,
+                    "views": [v.to_dict() for v in x.views],
                 }
                 for x in self.sets
             ],
@@ -275,7 +278,13 @@ def scorecard_from_analysis(analysis) -> Scorecard:
     engine = analysis.engine
     t = track.t_s
     one_set = ExerciseSet(
-        1, analysis.side.value, list(engine.reps), list(engine.holds), float(t[0]), float(t[-1])
+        1,
+        analysis.side.value,
+        list(engine.reps),
+        list(engine.holds),
+        float(t[0]),
+        float(t[-1]),
+        engine.views.windows,
     )
     return Scorecard(
         analysis.exercise.id,

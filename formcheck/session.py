@@ -231,6 +231,7 @@ class SessionMachine:
             list(self.engine.holds),
             round(self.set_start_s, 2),
             round(end_s, 2),
+            self.engine.views.windows,
         )
 
     # -- calls from the person -----------------------------------------------------------------

@@ -146,6 +146,7 @@ def test_scorecard_follows_the_design_schema():
     assert set(card["summary"]) == {"reps", "holds", "mean_score", "faults"}
     rep = card["reps"][0]
     assert list(rep) == ["index", "start_s", "peak_s", "end_s", "score", "metrics", "faults", "set"]
+    (views,) = [s.pop("views") for s in card["sets"]]
     assert card["sets"] == [
         {
             "index": 1,
@@ -157,6 +158,8 @@ def test_scorecard_follows_the_design_schema():
             "mean_score": 100.0,
         }
     ]
+    # labels.json: a front view from the floor, the camera held still
+    assert [(v["start_s"], v["end_s"], v["view"]) for v in views] == [(0.0, 16.1, "square-on, floor level")]
     assert {"range_deg", "knee_flexion_deg", "up_s", "down_s"} <= set(rep["metrics"])
     assert card["source"]["frames"] == 484 and card["source"]["frames_with_pose"] == 484
 

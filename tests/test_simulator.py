@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,8 +13,12 @@ from test_cli import assert_one_line_error, formcheck
 
 from formcheck.cli import cli
 from formcheck.evaluate import evaluate, tally
+from formcheck.exercises import load_exercise
 from formcheck.kinematics import Side, compute_metrics
+from formcheck.pipeline import analyze_track
+from formcheck.pose import PoseTrack
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.scorecard import scorecard_from_analysis
 from formcheck.sim import (
     BodyShape,
     Fault,
@@ -221,3 +226,43 @@ def test_the_simulator_depends_on_pose_alone():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("formcheck"):
                 assert node.module.startswith(allowed), f"{path.name} imports {node.module}"
+
+
+def _joined(tracks: list[PoseTrack]) -> PoseTrack:
+    """One recording of several takes played one after the other (a camera moved between them)."""
+    t_s, offset = [], 0.0
+    for track in tracks:
+        t_s.append(track.t_s + offset)
+        offset = t_s[-1][-1] + 1.0 / track.source.fps
+    source = dataclasses.replace(tracks[0].source, frames=sum(len(t) for t in tracks))
+    arrays = (np.concatenate([getattr(t, k) for t in tracks]) for k in ("image", "world", "visibility"))
+    return PoseTrack(source, np.concatenate(t_s), *arrays)
+
+
+def test_a_camera_carried_round_the_body_is_followed_and_counts_only_what_it_can_see():
+    """Issue 13: the same clams filmed square-on, 40 deg towards the head, then from the head end.
+    The scorecard says each view with its times; the first two count all their reps, the head
+    end counts none (before, nothing stopped it) and says why."""
+    takes = [simulate("clamshell", [], yaw_deg=yaw, seed=1).track for yaw in (0.0, 40.0, 85.0)]
+    analysis = analyze_track(_joined(takes), load_exercise("clamshell"))
+    card = scorecard_from_analysis(analysis).to_dict()
+    views = card["sets"][0]["views"]
+    assert [v["yaw_deg"] for v in views] == pytest.approx([0.0, 40.0, 85.0], abs=5.0)
+    assert [v["view"].split(",")[0] for v in views][::2] == ["square-on", "from the head end"]
+    take_s = len(takes[0]) / 30.0
+    for k, v in enumerate(views[1:], start=1):
+        assert v["start_s"] == pytest.approx(k * take_s, abs=0.5)
+    assert card["summary"]["reps"] == 10 and all(r["end_s"] < 2 * take_s for r in card["reps"])
+    assert card["summary"]["faults"] == {}
+    assert any(w["message"].startswith("Can't count from here") for w in card["warnings"])
+
+
+def test_checks_a_camera_off_to_the_side_cannot_make_are_unseen_not_false_alarms():
+    """The leg lift from 60 deg towards the feet: the abduction looks larger than it is (over_lift
+    alarmed on every rep before) and the pelvis tilt changes; both are "can't see" now, and the
+    reps still count."""
+    sim = simulate("side-leg-lift", [], yaw_deg=-60.0, seed=1, noise="random")
+    result = evaluate(sim)
+    assert result.count_exact
+    assert all(not o.found for o in result.outcomes)
+    assert {"over_lift", "hip_hike"} <= set().union(*(o.unseen for o in result.outcomes))

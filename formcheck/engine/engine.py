@@ -26,7 +26,9 @@ from formcheck.engine.events import (
 )
 from formcheck.engine.rules import CONFIDENT, RuleWatch, penalty
 from formcheck.engine.setup import SetupMonitor
+from formcheck.engine.views import ViewLog
 from formcheck.exercises import Exercise, Phase, Reference
+from formcheck.kinematics import COUNT_MAX_YAW_DEG, HOLD_MAX_YAW_DEG, METRIC_MAX_YAW_DEG
 
 # The resting position a rule compares with: the last second of rest before the rep.
 REST_REFERENCE_S = 1.0
@@ -34,6 +36,8 @@ REST_REFERENCE_S = 1.0
 HOLD_REFERENCE_S = 1.0
 # Faults that begin this close to a hold's end belong to leaving the position.
 HOLD_EXIT_S = 0.75
+# What to do when the camera stands too far towards the head or the feet (METRIC_MAX_YAW_DEG).
+OFF_VIEW_HINT = "stand the camera square in front of you, not off towards your head or feet"
 # Reps in which a rule could not see anything before the engine says so.
 UNSEEN_REPS_BEFORE_WARNING = 2
 
@@ -48,6 +52,9 @@ class ExerciseEngine:
         self.holds: list[HoldRecord] = []
         self.warnings: list[Warning] = []
         self.last_t_s = 0.0
+        # The signals counted or timed, and how far round the camera may stand for them.
+        self._counted = [(exercise.reps.signal, COUNT_MAX_YAW_DEG)] if exercise.reps else []
+        self._counted += [(exercise.hold.signal, HOLD_MAX_YAW_DEG)] if exercise.hold else []
         self._rep_rules = [r for r in exercise.rules if r.phase in (Phase.REP, Phase.PEAK, Phase.REP_END)]
         self._hold_rules = [r for r in exercise.rules if r.phase is Phase.HOLD]
         self._rest_metrics = {
@@ -64,17 +71,36 @@ class ExerciseEngine:
         # on their rules are not checked and they are reported as unseen, so "not checked" stays true.
         self.blind_metrics: set[str] = set()
         self._seen_person = False
+        self._last_frame = FrameMetrics(0.0, {}, {}, False)
+        self.views = ViewLog()
 
     # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _off_view(m: FrameMetrics, metric: str, max_yaw_deg: float | None = None) -> bool:
+        """The camera stands too far off square-on for this measure (METRIC_MAX_YAW_DEG)."""
+        limit = METRIC_MAX_YAW_DEG.get(metric) if max_yaw_deg is None else max_yaw_deg
+        yaw = m.values.get("camera_yaw_deg")
+        return limit is not None and yaw is not None and abs(yaw) > limit
+
     def _confident(self, m: FrameMetrics, metric: str) -> float | None:
-        if m.confidence.get(metric, 0.0) < CONFIDENT or metric in self.blind_metrics:
+        if (
+            m.confidence.get(metric, 0.0) < CONFIDENT
+            or metric in self.blind_metrics
+            or self._off_view(m, metric)
+        ):
+            return None
+        return m.values.get(metric)
+
+    def _signal(self, m: FrameMetrics, metric: str, max_yaw_deg: float) -> float | None:
+        """The rep's or hold's own signal: counted from further round than its rules can check."""
+        if m.confidence.get(metric, 0.0) < CONFIDENT or self._off_view(m, metric, max_yaw_deg):
             return None
         return m.values.get(metric)
 
     def _seen(self, m: FrameMetrics, metric: str) -> tuple[float, float]:
-        """A metric's value and confidence as the rules see it (no confidence once blind)."""
-        confidence = 0.0 if metric in self.blind_metrics else m.confidence.get(metric, 0.0)
-        return m.values.get(metric, float("nan")), confidence
+        """A metric's value and confidence as the rules see it (none once blind, or off its view)."""
+        blind = metric in self.blind_metrics or self._off_view(m, metric)
+        return m.values.get(metric, float("nan")), 0.0 if blind else m.confidence.get(metric, 0.0)
 
     def _warn(self, w: Warning, events: list[Event]) -> None:
         self.warnings.append(w)
@@ -88,8 +114,11 @@ class ExerciseEngine:
             self._unseen_counts[code] = self._unseen_counts.get(code, 0) + 1
             if self._unseen_counts[code] >= threshold and code not in self._camera_warned:
                 self._camera_warned.add(code)
-                self.blind_metrics.add(w.rule.metric)
-                hint = w.rule.unseen_hint or "face the camera with your whole body in view"
+                if self._off_view(self._last_frame, w.rule.metric):  # checked again once back in view
+                    hint = OFF_VIEW_HINT
+                else:
+                    self.blind_metrics.add(w.rule.metric)
+                    hint = w.rule.unseen_hint or "face the camera with your whole body in view"
                 self._warn(
                     Warning(
                         "camera_view",
@@ -102,10 +131,15 @@ class ExerciseEngine:
     # -- the frame loop --------------------------------------------------------------------------
     def update(self, m: FrameMetrics) -> list[Event]:
         events: list[Event] = []
-        self.last_t_s = m.t_s
+        self.last_t_s, self._last_frame = m.t_s, m
         self._seen_person |= m.has_pose
         for w in self.setup.update(m):
             self._warn(w, events)
+        self.views.update(m)
+        off = m.has_pose and any(self._off_view(m, signal, limit) for signal, limit in self._counted)
+        off_view = self.views.off_view_warning(m, off)
+        if off_view is not None:
+            self._warn(off_view, events)
         if m.cut:
             self._cut(events)
         ready = self.setup.ready and m.has_pose
@@ -126,7 +160,8 @@ class ExerciseEngine:
 
     def _update_hold(self, m: FrameMetrics, ready: bool, events: list[Event]) -> bool:
         timer = self.hold_timer
-        change = timer.update(m.t_s, self._confident(m, timer.spec.signal), ready, self.setup.matched_since_s)
+        value = self._signal(m, timer.spec.signal, HOLD_MAX_YAW_DEG)
+        change = timer.update(m.t_s, value, ready, self.setup.matched_since_s)
         if change == "start":
             self._hold_watches = [RuleWatch(r) for r in self._hold_rules]
             self._hold_ref_samples = {}
@@ -186,7 +221,7 @@ class ExerciseEngine:
     def _update_reps(self, m: FrameMetrics, active: bool, events: list[Event]) -> None:
         counter = self.rep_counter
         spec = counter.spec
-        value = self._confident(m, spec.signal) if active else None
+        value = self._signal(m, spec.signal, COUNT_MAX_YAW_DEG) if active else None
         change = counter.update(m.t_s, value)
         if change == "abort":
             self._rep_watches = []
@@ -249,6 +284,8 @@ class ExerciseEngine:
             "down_s": round(down_s, 2),
         }
         summary = {**rep_metrics, "duration_s": t_s - counter.start_s}
+        if self._off_view(self._last_frame, counter.spec.signal):  # its range is not the body's
+            summary["range_deg"] = None
         for w in self._rep_watches:
             if w.rule.phase is Phase.REP_END:
                 fault = w.check_once(t_s, summary.get(w.rule.metric))

@@ -97,8 +97,9 @@ class RuleWatch:
         return raised
 
     def check_once(self, t_s: float, value: float | None) -> Fault | None:
-        """A rep-level rule (range, tempo) checked once at the end of the rep."""
+        """A rep-level rule (range, tempo) checked once at the end of the rep (None: can't see)."""
         if value is None:
+            self.unseen_frames += 1
             return None
         limit = broken_limit(self.rule, value)
         if limit is not None:
