@@ -127,18 +127,45 @@ def signed_opening_deg(moving: np.ndarray, fixed: np.ndarray, towards: np.ndarra
     return np.where(clear & (same_side < 0), -angle, angle)
 
 
-def side_votes(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
-    """Per frame, how strongly the right side lies on top (> 0) or the left (< 0); 0 without a person.
-
-    Uses hips, shoulders and knees, weighted by visibility; image y grows downwards.
-    """
+def stacking_votes(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """Per frame, how strongly the right side lies on top (> 0) or the left (< 0) by which hip,
+    shoulder and knee is higher (image y grows downwards), weighted by visibility; joints outside
+    the frame (a close-up) have no vote."""
     votes = np.zeros(len(image))
+    inside = np.all((image[..., :2] >= -IN_FRAME_MARGIN) & (image[..., :2] <= 1 + IN_FRAME_MARGIN), axis=-1)
     for name in ("HIP", "SHOULDER", "KNEE"):
         left, right = int(L[f"LEFT_{name}"]), int(L[f"RIGHT_{name}"])
         dy = image[:, left, 1] - image[:, right, 1]  # > 0: right is higher
-        w = np.minimum(visibility[:, left], visibility[:, right])
+        w = np.minimum(visibility[:, left], visibility[:, right]) * (inside[:, left] & inside[:, right])
         votes += np.nan_to_num(np.sign(dy) * w)
     return votes
+
+
+def head_end_votes(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """Per frame, the same from the head's end: lying on your side facing the camera with your head
+    at the picture's right, your right side is on top (whatever is out of frame; every shared clip
+    agrees). Weighted by the nose's visibility; 0 when the head is not clearly to one side."""
+    hips = (image[:, L.LEFT_HIP, :2] + image[:, L.RIGHT_HIP, :2]) / 2
+    shoulders = (image[:, L.LEFT_SHOULDER, :2] + image[:, L.RIGHT_SHOULDER, :2]) / 2
+    along = shoulders - hips
+    lying = np.abs(along[:, 0]) > np.abs(along[:, 1])  # the trunk runs across the picture
+    head_right = image[:, L.NOSE, 0] - hips[:, 0]
+    return np.nan_to_num(np.sign(head_right) * visibility[:, L.NOSE] * lying)
+
+
+def side_votes(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """Per frame, how strongly the right side lies on top (> 0) or the left (< 0); 0 without a
+    person: the joints' stacking, and the head's end as one more vote."""
+    return stacking_votes(image, visibility) + head_end_votes(image, visibility)
+
+
+def side_conflicts(image: np.ndarray, visibility: np.ndarray) -> tuple[int, int]:
+    """(frames where both the stacking and the head's end vote clearly, frames where they point to
+    different sides): most in conflict means a back view, or the pose model swapping left and
+    right, and the working side is a guess."""
+    stacking, head = stacking_votes(image, visibility), head_end_votes(image, visibility)
+    both = (np.abs(stacking) > 0.5) & (np.abs(head) > 0.5)
+    return int(np.sum(both)), int(np.sum(both & (np.sign(stacking) != np.sign(head))))
 
 
 def side_from_votes(total: float) -> Side | None:

@@ -141,6 +141,15 @@ def test_video_without_a_person(tmp_path, tiny_video):
     assert not (tmp_path / "t.json").exists()
 
 
+def test_the_exercises_are_the_toml_files_shipped():
+    """An exercise is data: its TOML file is all it takes (DESIGN.md's ids are the file names)."""
+    from formcheck import exercises as package
+
+    shipped = sorted(p.stem for p in Path(package.__file__).parent.glob("*.toml"))
+    assert [e.value for e in ExerciseId] == shipped
+    assert "clamshell" in shipped and "side-plank-leg-lift" in shipped
+
+
 def test_exercises_lists_checks_sources_and_activation():
     r = formcheck("exercises")
     assert r.returncode == 0

@@ -14,7 +14,7 @@ import numpy as np
 
 from formcheck.engine.events import FrameMetrics, Warning
 from formcheck.engine.rules import CONFIDENT
-from formcheck.exercises import Exercise
+from formcheck.exercises import Exercise, SetupCheck
 from formcheck.kinematics import IN_FRAME_MARGIN
 from formcheck.pose import Landmark as L
 
@@ -31,12 +31,6 @@ KEY_JOINTS = {
     "hips": (L.LEFT_HIP, L.RIGHT_HIP),
     "knees": (L.LEFT_KNEE, L.RIGHT_KNEE),
     "feet": (L.LEFT_ANKLE, L.RIGHT_ANKLE),
-}
-# Plain words for a set-up check that fails, by its metric.
-SETUP_WORDS = {
-    "torso_tilt_deg": "Lie across the frame - your body should run from one side of the picture to the other",
-    "torso_facing_ratio": "Turn to face the camera - lie on your side with your chest towards it",
-    "limbs_hanging_ratio": "This looks like all fours - lie on your side with your hips stacked",
 }
 
 # How long a problem must last before it is reported, and how long the start position must be
@@ -57,13 +51,13 @@ class Problem:
     text: str
 
 
-def failed_checks(exercise: Exercise, m: FrameMetrics) -> list[str]:
-    """The metrics of the exercise's start-position checks that this frame fails (or can't see)."""
+def failed_checks(exercise: Exercise, m: FrameMetrics) -> list[SetupCheck]:
+    """The exercise's start-position checks that this frame fails (or can't see)."""
     failed = []
     for check in exercise.setup:
         value, conf = m.values.get(check.metric), m.confidence.get(check.metric, 0.0)
         if value is None or math.isnan(value) or conf < CONFIDENT or not check.passes(value):
-            failed.append(check.metric)
+            failed.append(check)
     return failed
 
 
@@ -108,7 +102,7 @@ def frame_problems(
             problems.append(Problem("camera_view", "Too far away - come closer so your body fills the frame"))
     failed = failed_checks(exercise, m)
     if failed:
-        problems.append(Problem("setup_mismatch", SETUP_WORDS.get(failed[0], exercise.setup_hint)))
+        problems.append(Problem("setup_mismatch", failed[0].words or exercise.setup_hint))
     if visibility is not None and visibility[L.NOSE] < CONFIDENT:
         problems.append(Problem("low_visibility", "Turn your face towards the camera"))
     if m.values.get("body_visibility", 1.0) < CONFIDENT:
@@ -164,7 +158,7 @@ class SetupMonitor:
         """When the start position (in frame) began to be seen without a break; None if not now."""
         return self._matched_since
 
-    def failed_checks(self, m: FrameMetrics) -> list[str]:
+    def failed_checks(self, m: FrameMetrics) -> list[SetupCheck]:
         return failed_checks(self.exercise, m)
 
     def update(self, m: FrameMetrics) -> list[Warning]:

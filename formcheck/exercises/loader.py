@@ -52,15 +52,7 @@ class Severity(str, Enum):
     ERROR = "error"
 
 
-class ExerciseId(str, Enum):
-    """The exercises formcheck knows (the ids in DESIGN.md)."""
-
-    CLAMSHELL = "clamshell"
-    SIDE_LEG_LIFT = "side-leg-lift"
-    SIDE_PLANK = "side-plank"
-    SIDE_PLANK_CLAMSHELL = "side-plank-clamshell"
-    SIDE_PLANK_LEG_LIFT = "side-plank-leg-lift"
-
+class _ExerciseIds(str, Enum):
     @classmethod
     def parse(cls, text: str) -> ExerciseId:
         try:
@@ -70,12 +62,29 @@ class ExerciseId(str, Enum):
             raise FormcheckError(f"Unknown exercise {text!r}; choose one of: {valid}.") from None
 
 
+def _definitions_dir():
+    return resources.files("formcheck.exercises")
+
+
+# The exercises formcheck knows, one TOML file each in this package, named by its id (DESIGN.md's
+# ids): a new exercise is a new file, no Python.
+ExerciseId = _ExerciseIds(
+    "ExerciseId",
+    {
+        f.name.removesuffix(".toml").upper().replace("-", "_"): f.name.removesuffix(".toml")
+        for f in sorted(_definitions_dir().iterdir(), key=lambda f: f.name.removesuffix(".toml"))
+        if f.name.endswith(".toml")
+    },
+)
+
+
 @dataclass(frozen=True)
 class SetupCheck:
     metric: str
     min: float | None
     max: float | None
     source: str
+    words: str = ""  # what to do when it fails, in plain words (else the exercise's hint)
 
     def passes(self, value: float) -> bool:
         return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
@@ -165,16 +174,19 @@ class Exercise:
         return tuple(dict.fromkeys(r.code for r in self.rules))
 
 
-def _definitions_dir():
-    return resources.files("formcheck.exercises")
-
-
 def _read_toml(exercise_id: str) -> dict:
     resource = _definitions_dir() / f"{exercise_id}.toml"
     try:
         return tomllib.loads(resource.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise FormcheckError(f"{exercise_id}.toml is not valid TOML: {exc}") from None
+
+
+def _text(d: dict, key: str, where: str) -> str:
+    value = d.get(key, "")
+    if not isinstance(value, str):
+        raise FormcheckError(f"{where}: '{key}' must be text, got {value!r}.")
+    return value
 
 
 def _number(d: dict, key: str, where: str, required: bool = True) -> float | None:
@@ -255,6 +267,7 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
                 _number(c, "min", where, False),
                 _number(c, "max", where, False),
                 c["source"],
+                _text(c, "words", where),
             )
         )
     reps = hold = None
