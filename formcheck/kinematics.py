@@ -413,12 +413,20 @@ def compute_metrics(
         -trunk_w, Wd(bot["KNEE"]) - Wd(bot["HIP"]), hinge_w
     )
 
-    # --- Feet together (clam): gap over shank length; the shank from world metres so a shank
-    # pointing at the camera does not shrink the denominator -------------------------------------
+    # --- Feet together (clam): how far the top ankle stands off the bottom shank's line, in the
+    # frontal plane, over the shank's length (from world metres, so a shank pointing at the camera
+    # does not shrink it). Off the line, not from the bottom ankle: sliding along the shank is not
+    # coming apart. On rendered correct clams from 1.7 m the ankles' distance grew 0.17-0.21 (the
+    # top ankle turns with the opening knee, and the pose model drags it further); off the line,
+    # 0.09. -------------------------------------------------------------------------------------
     px_per_m = trunk_len / np.maximum(_norm(trunk_w), 1e-6)
     shank_px = np.maximum(_norm(P(top["ANKLE"]) - P(top["KNEE"])), px_per_m * _norm(shank_w))
-    values["feet_gap_ratio"] = _norm(P(top["ANKLE"]) - P(bot["ANKLE"])) / np.maximum(shank_px, 1e-6)
-    conf["feet_gap_ratio"] = V(top["ANKLE"], bot["ANKLE"], top["KNEE"])
+    bottom_shank = B(bot["ANKLE"]) - B(bot["KNEE"])
+    off_line = B(top["ANKLE"]) - B(bot["ANKLE"])
+    off_line_px = np.abs(bottom_shank[:, 0] * off_line[:, 1] - bottom_shank[:, 1] * off_line[:, 0])
+    off_line_px /= np.maximum(_norm(bottom_shank), 1e-6)
+    values["feet_gap_ratio"] = off_line_px / np.maximum(shank_px, 1e-6)
+    conf["feet_gap_ratio"] = V(top["ANKLE"], bot["ANKLE"], top["KNEE"], bot["KNEE"])
 
     # --- Hip hike (leg lift): lateral pelvic tilt, the pelvis axis vs the trunk's perpendicular.
     # Positive when the top hip moves towards the head.
@@ -534,7 +542,7 @@ METRIC_LABELS: dict[str, str] = {
     "leg_abduction_deg": "angle between the legs",
     "knee_flexion_deg": "knee bend",
     "hip_flexion_deg": "hip bend",
-    "feet_gap_ratio": "gap between the feet / shank length",
+    "feet_gap_ratio": "top ankle off the bottom shank's line / shank length",
     "pelvis_tilt_deg": "pelvis tilt towards the head (hip hike)",
     "body_line_deg": "shoulder-hip-ankle (or knee) line, 180 = straight",
     "hip_lift_ratio": "hips raised above the support",

@@ -44,14 +44,27 @@ def test_leg_abduction_is_exact(abduction):
     assert v["knee_flexion_deg"] == pytest.approx(0.0, abs=0.01)
 
 
-def test_feet_gap_is_the_distance_between_the_ankles_over_the_shank():
+def test_feet_gap_is_the_top_ankle_off_the_bottom_shank_over_the_shank():
     image, _, _ = side_lying(feet_lift_m=0.1)
     v, _ = metrics(feet_lift_m=0.1)
     top_shank = np.linalg.norm(image[L.RIGHT_ANKLE, :2] - image[L.RIGHT_KNEE, :2])
-    gap = np.linalg.norm(image[L.RIGHT_ANKLE, :2] - image[L.LEFT_ANKLE, :2])
-    assert v["feet_gap_ratio"] == pytest.approx(gap / top_shank, abs=1e-3)
+    bottom = image[L.LEFT_ANKLE, :2] - image[L.LEFT_KNEE, :2]
+    gap = image[L.RIGHT_ANKLE, :2] - image[L.LEFT_ANKLE, :2]
+    off_line = abs(bottom[0] * gap[1] - bottom[1] * gap[0]) / np.linalg.norm(bottom)
+    assert v["feet_gap_ratio"] == pytest.approx(off_line / top_shank, abs=1e-3)
     rest, _ = metrics()
     assert v["feet_gap_ratio"] > rest["feet_gap_ratio"] + 0.15
+
+
+def test_a_top_ankle_sliding_along_the_bottom_shank_is_not_feet_apart():
+    """The top ankle turning with the opening knee, or dragged along by the pose model, slides
+    along the bottom leg: the feet have not come apart."""
+    image, world, vis = stack([side_lying()])
+    rest = compute_metrics(image, world, vis, WIDTH, HEIGHT, Side.RIGHT).values["feet_gap_ratio"][0]
+    bottom = image[0, L.LEFT_ANKLE, :2] - image[0, L.LEFT_KNEE, :2]
+    image[0, L.RIGHT_ANKLE, :2] -= 0.3 * bottom  # a third of a shank towards the bottom knee
+    slid = compute_metrics(image, world, vis, WIDTH, HEIGHT, Side.RIGHT).values["feet_gap_ratio"][0]
+    assert slid == pytest.approx(rest, abs=0.01)
 
 
 @pytest.mark.parametrize("roll", [20.0, 45.0])
