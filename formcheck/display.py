@@ -51,8 +51,7 @@ def draw_live(
             live.metrics.values,
             live.metrics.confidence,
             side,
-            exercise.primary_signal,
-            f"{exercise.name} ({side.value})",
+            exercise,
             machine.display,
         )
     panel = live_panel(machine, t_s, paused)

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from formcheck.engine import Event, HoldEnded, HoldStarted, RepCompleted
+from formcheck.exercises import Exercise
 from formcheck.feedback import Cue, CueKind
 from formcheck.kinematics import Side
 from formcheck.pose import SKELETON, Landmark
@@ -59,10 +60,6 @@ def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color,
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, thickness, cv2.LINE_AA)
 
 
-# Which metric to print next to which joint of the working side.
-JOINT_LABELS = (("knee_flexion_deg", "KNEE", "knee"), ("hip_flexion_deg", "HIP", "hip"))
-
-
 def draw_frame(
     img: np.ndarray,
     t_s: float,
@@ -71,11 +68,12 @@ def draw_frame(
     values: dict[str, float],
     confidence: dict[str, float],
     side: Side,
-    signal: str | None,
-    title: str,
+    exercise: Exercise,
     state: DisplayState,
 ) -> np.ndarray:
-    """Draw everything on ``img`` in place and return it."""
+    """Draw everything on ``img`` in place and return it: the skeleton, the exercise's measures
+    beside their joints (its [overlay]) and its rep or hold signal, and the counters."""
+    signal, title = exercise.primary_signal, f"{exercise.name} ({side.value})"
     h, w = img.shape[:2]
     scale = max(0.45, min(w, h) / 720)
     thick = max(1, int(round(scale * 2)))
@@ -90,15 +88,15 @@ def draw_frame(
             cv2.line(img, tuple(pts[a]), tuple(pts[b]), color, thick, cv2.LINE_AA)
         for i in range(11, 33):
             cv2.circle(img, tuple(pts[i]), thick + 1, GREEN if vis[i] >= 0.5 else GREY, -1)
-        for metric, joint, label in JOINT_LABELS:
-            if metric not in values:
+        for j in exercise.overlay:
+            if j.metric not in values:
                 continue
-            x, y = pts[Landmark[f"{working}_{joint}"]]
+            x, y = pts[Landmark[f"{working}_{j.joint.upper()}"]]
             at = (x + 8, y - 8)
-            if metric in state.blind:
-                _text(img, f"{label} unseen", at, 0.5 * scale, GREY)
-            elif confidence.get(metric, 0) >= 0.5:
-                _text(img, f"{label} {values[metric]:.0f}", at, 0.5 * scale, WHITE)
+            if j.metric in state.blind:
+                _text(img, f"{j.label} unseen", at, 0.5 * scale, GREY)
+            elif confidence.get(j.metric, 0) >= 0.5:
+                _text(img, f"{j.label} {values[j.metric]:.0f}", at, 0.5 * scale, WHITE)
         if signal and confidence.get(signal, 0) >= 0.5:
             ankle = pts[Landmark[f"{working}_ANKLE"]]
             unit = "" if signal.endswith("ratio") else " deg"

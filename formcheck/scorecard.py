@@ -13,6 +13,7 @@ from pathlib import Path
 from formcheck.atomic import atomic_path, write_synced
 from formcheck.engine import Fault, HoldRecord, RepRecord, Warning
 from formcheck.engine.views import ViewWindow
+from formcheck.exercises import load_exercise
 from formcheck.pose import SourceInfo
 
 SCHEMA = "formcheck.scorecard/1"
@@ -233,6 +234,7 @@ class Scorecard:
 
     def table(self) -> str:
         """The readable summary printed at the end of a run."""
+        column = load_exercise(self.exercise).report_column
         lines = [
             f"{self.exercise} - working side: {self.side} - {len(self.reps)} reps, {len(self.holds)} holds"
             + (f", mean score {self.mean_score:g}" if self.mean_score is not None else "")
@@ -243,21 +245,26 @@ class Scorecard:
                 lines.append(
                     f"set {x.index} ({x.side} side): {len(x.reps)} reps, {len(x.holds)} holds{score}"
                 )
-            lines.extend(_set_table(x))
+            lines.extend(_set_table(x, column))
         for w in self.warnings:
             lines.append(f"! {w.at_s:5.1f}s {w.code}: {w.message}")
         return "\n".join(lines)
 
 
-def _set_table(x: ExerciseSet) -> list[str]:
+def _set_table(x: ExerciseSet, column: tuple[str, str] | None) -> list[str]:
+    """The set's reps and holds as text; ``column`` is the exercise's extra rep column (its
+    [report] column: metric, heading)."""
     lines = []
     if x.reps:
-        lines.append(f"{'rep':>3}  {'time':>12}  {'range':>6}  {'knee bend':>9}  {'score':>5}  shortcuts")
+        metric, heading = column or ("", "")
+        width = max(len(heading), 6)
+        lines.append(f"{'rep':>3}  {'time':>12}  {'range':>6}  {heading:>{width}}  {'score':>5}  shortcuts")
         for r in x.reps:
-            knee = r.metrics.get("knee_flexion_deg")
+            value = r.metrics.get(metric)
+            shown = "" if not metric else UNSEEN if value is None else f"{value:5.0f}°"
             lines.append(
                 f"{r.index:>3}  {r.start_s:5.1f}-{r.end_s:5.1f}s  {r.metrics['range_deg']:5.0f}°  "
-                f"{UNSEEN if knee is None else f'{knee:5.0f}°':>9}  {r.score:>5}  "
+                f"{shown:>{width}}  {r.score:>5}  "
                 f"{', '.join(f.code for f in r.faults) or 'none'}"
             )
     if x.holds:

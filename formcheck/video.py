@@ -35,7 +35,6 @@ def render_annotated(
 
 
 def _draw_all(analysis: Analysis, source: VideoFileSource, writer, on_frame) -> None:
-    title = f"{analysis.exercise.name} ({analysis.side.value})"
     # the whole recording's verdict: a measure found unseen is unseen in every frame
     state = DisplayState(blind=frozenset(analysis.engine.blind_metrics))
     coach = Coach()
@@ -50,8 +49,7 @@ def _draw_all(analysis: Analysis, source: VideoFileSource, writer, on_frame) -> 
             analysed.metrics.values,
             analysed.metrics.confidence,
             analysis.side,
-            analysis.exercise.primary_signal,
-            title,
+            analysis.exercise,
             state,
         )
         writer.write(frame)

@@ -150,6 +150,26 @@ def test_the_exercises_are_the_toml_files_shipped():
     assert "clamshell" in shipped and "side-plank-leg-lift" in shipped
 
 
+def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_file_and_field():
+    from formcheck.errors import FormcheckError
+    from formcheck.exercises import load_exercise
+    from formcheck.exercises.loader import _parse, tomllib  # tomli before Python 3.11
+
+    assert [(j.metric, j.joint) for j in load_exercise("side-plank-clamshell").overlay] == [
+        ("body_line_deg", "hip"),  # the hold's line at the hip, the clam's knee bend at the knee
+        ("knee_flexion_deg", "knee"),
+    ]
+    text = (Path(__file__).parents[1] / "formcheck" / "exercises" / "clamshell.toml").read_text()
+    for bad, words in (
+        ('joint = "knee", label = "knee"', ["clamshell.toml [overlay]", "'toe'", "ankle"]),
+        ('column = { metric = "knee_flexion_deg"', ["clamshell.toml [report]", "[reps] report"]),
+    ):
+        broken = text.replace(bad, bad.replace('"knee"', '"toe"', 1).replace("knee_flexion", "leg_abduction"))
+        with pytest.raises(FormcheckError) as err:
+            _parse("clamshell", tomllib.loads(broken))
+        assert all(w in str(err.value) for w in words)
+
+
 def test_exercises_lists_checks_sources_and_activation():
     r = formcheck("exercises")
     assert r.returncode == 0

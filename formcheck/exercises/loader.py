@@ -149,6 +149,19 @@ class Rule:
         return " and ".join(parts) + suffix
 
 
+# The joints a measure can be printed beside on the video (the working side's).
+OVERLAY_JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+
+
+@dataclass(frozen=True)
+class JointLabel:
+    """A measure printed beside a joint of the working side on the video, e.g. "knee 70"."""
+
+    metric: str
+    joint: str  # one of OVERLAY_JOINTS
+    label: str
+
+
 @dataclass(frozen=True)
 class Exercise:
     id: str
@@ -163,6 +176,8 @@ class Exercise:
     rules: tuple[Rule, ...] = field(default_factory=tuple)
     good_rep: str = "Good rep"  # said after a rep with no shortcut
     good_hold: str = "Good hold"  # said after a hold in good form
+    overlay: tuple[JointLabel, ...] = ()  # [overlay] joints
+    report_column: tuple[str, str] | None = None  # [report] column: (rep metric, heading)
 
     @property
     def primary_signal(self) -> str:
@@ -254,6 +269,32 @@ def _feedback(d: dict, where: str) -> dict[str, str]:
     return words
 
 
+def _overlay(d: dict, where: str) -> tuple[JointLabel, ...]:
+    """The optional [overlay] joints: which measure to print beside which joint."""
+    labels = []
+    for entry in d.get("overlay", {}).get("joints", []):
+        at = f"{where} [overlay]"
+        joint = _text(entry, "joint", at)
+        if joint not in OVERLAY_JOINTS:
+            raise FormcheckError(f"{at}: unknown joint {joint!r}; use one of {', '.join(OVERLAY_JOINTS)}.")
+        labels.append(
+            JointLabel(_metric(entry.get("metric", ""), at, METRIC_LABELS), joint, _text(entry, "label", at))
+        )
+    return tuple(labels)
+
+
+def _report_column(d: dict, where: str, reps: RepSpec | None) -> tuple[str, str] | None:
+    """The optional [report] column: a measure of each rep's peak, shown in the terminal table."""
+    column = d.get("report", {}).get("column")
+    if column is None:
+        return None
+    at = f"{where} [report]"
+    metric = _metric(column.get("metric", ""), at, METRIC_LABELS)
+    if reps is None or metric not in reps.report:
+        raise FormcheckError(f"{at}: the column's metric {metric!r} must be in [reps] report.")
+    return metric, _text(column, "label", at) or metric
+
+
 def _parse(exercise_id: str, d: dict) -> Exercise:
     where = f"{exercise_id}.toml"
     setup = d.get("setup", {})
@@ -310,6 +351,8 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
         reps=reps,
         hold=hold,
         rules=rules,
+        overlay=_overlay(d, where),
+        report_column=_report_column(d, where, reps),
         **_feedback(d, where),
     )
 
@@ -338,6 +381,10 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             reps=reps_ex.reps,
             hold=hold_ex.hold,
             rules=hold_ex.rules + tuple(r for r in reps_ex.rules if r.code not in omit),
+            # the hold's labels (its position is the base), the rep's at the other joints
+            overlay=hold_ex.overlay
+            + tuple(j for j in reps_ex.overlay if j.joint not in {k.joint for k in hold_ex.overlay}),
+            report_column=reps_ex.report_column,
             **{"good_rep": reps_ex.good_rep, "good_hold": hold_ex.good_hold}
             | _feedback(d, f"{exercise_id}.toml"),
         )
