@@ -16,6 +16,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from formcheck.errors import FormcheckError
+from formcheck.exercises import load_exercise
 from formcheck.pose.landmarks import Side
 from formcheck.sim.body import (
     Arm,
@@ -28,8 +29,6 @@ from formcheck.sim.body import (
     landmark_index,
 )
 
-# FORM_RULES.md: a pelvis roll-back of more than 15 deg from the set's start (judgment).
-ROLL_AT_LIMIT_DEG = 15.0
 # The side plank's faults are sized as the rule measures them, as a bend of the shoulder-hip-ankle
 # line; the body bends at the hips, split between the trunk and the bottom leg, and the line's
 # ends sit off those joints, so the line bends by about this share of it (rendered bodies, true
@@ -42,69 +41,94 @@ SAG_DIP_S = 2.2
 
 @dataclass(frozen=True)
 class FaultKind:
-    """A shortcut the simulator can inject: its unit, its size at the checker's limit and at twice it."""
+    """A shortcut the simulator can inject: its unit, and its size at twice the checker's limit;
+    the limit itself is the exercise's rule (its TOML file), read in this fault's unit."""
 
     code: str
     unit: str
-    limit: float
     severe: float  # "twice the limit" (half of it for lower limits); see ``note`` where not possible
+    exercise: str  # the exercise whose rule for ``code`` sets the limit
     setup: bool = False  # held for the whole set rather than ramped into chosen reps
     note: str = ""
     valid: tuple[float, float] = (0.0, 90.0)  # sizes a body can do, in ``unit``
+    bound: str = "max"  # which of the rule's limits the shortcut crosses ("min": knees too straight)
+    neutral: float = 0.0  # the rule's measure with no shortcut (180: a straight body line)
+    body_limit: float | None = None  # the limit in the body's terms, where the rule's is the image's
+
+    @property
+    def limit(self) -> float:
+        """The shortcut's size at the checker's limit."""
+        if self.body_limit is not None:
+            return self.body_limit
+        (rule,) = [r for r in load_exercise(self.exercise).rules if r.code == self.code]
+        return abs(getattr(rule, self.bound) - self.neutral)
+
+
+def _clam(code: str, unit: str, severe: float, **kw) -> FaultKind:
+    return FaultKind(code, unit, severe, "clamshell", **kw)
+
+
+def _lift(code: str, unit: str, severe: float, **kw) -> FaultKind:
+    return FaultKind(code, unit, severe, "side-leg-lift", **kw)
+
+
+def _plank(code: str, unit: str, severe: float, **kw) -> FaultKind:
+    return FaultKind(code, unit, severe, "side-plank", **kw)
 
 
 _CLAM_FAULTS = [
-    FaultKind("knee_bend", "deg knee flexion", 30.0, 15.0, setup=True, valid=(0.0, 150.0)),
-    FaultKind(
+    _clam("knee_bend", "deg knee flexion", 15.0, setup=True, valid=(0.0, 150.0), bound="min"),
+    _clam(
         "hip_bend",
         "deg hip flexion",
-        10.0,
         0.0,
         setup=True,
         note="true hips straight (0 deg)",
         valid=(0.0, 120.0),
+        bound="min",
     ),
-    FaultKind("feet_apart", "shank lengths", 0.15, 0.30, valid=(0.0, 1.5)),
-    FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 30.0),
-    FaultKind(
+    _clam("feet_apart", "shank lengths", 0.30, valid=(0.0, 1.5)),
+    _clam("pelvis_rollback", "deg roll", 30.0),
+    _clam(
         "small_range",
         "deg opening",
-        31.0,
         15.5,
         note="the limit is 20 deg in the image, ~31 deg true from the front; the image shows about half of "
         "a small opening, and reps down to ~5 deg true count after a still rest",
         valid=(1.0, 90.0),
+        body_limit=31.0,
     ),
-    FaultKind("too_fast", "s up", 0.4, 0.25, valid=(0.05, 5.0)),
+    _clam("too_fast", "s up", 0.25, valid=(0.05, 5.0), bound="min"),
 ]
 _LIFT_FAULTS = [
-    FaultKind("leg_forward", "deg hip flexion", 20.0, 40.0),
-    FaultKind("knee_bent", "deg knee flexion", 20.0, 40.0),
-    FaultKind("toes_up", "deg external rotation", 30.0, 50.0, note="60 is past the hip's rotation"),
-    FaultKind("hip_hike", "deg pelvis tilt", 10.0, 20.0, valid=(0.0, 30.0)),
-    FaultKind("pelvis_rollback", "deg roll", ROLL_AT_LIMIT_DEG, 30.0),
-    FaultKind("over_lift", "deg abduction", 45.0, 60.0, note="90 deg is beyond the hip's range; 60 used"),
-    FaultKind(
+    _lift("leg_forward", "deg hip flexion", 40.0),
+    _lift("knee_bent", "deg knee flexion", 40.0),
+    _lift("toes_up", "deg external rotation", 50.0, note="60 is past the hip's rotation"),
+    _lift("hip_hike", "deg pelvis tilt", 20.0, valid=(0.0, 30.0)),
+    _lift("pelvis_rollback", "deg roll", 30.0),
+    _lift("over_lift", "deg abduction", 60.0, note="90 deg is beyond the hip's range; 60 used"),
+    _lift(
         "small_range",
         "deg abduction",
-        15.0,
         7.5,
         note="lifts down to ~3 deg count after a still rest",
         valid=(1.0, 90.0),
+        bound="min",
     ),
-    FaultKind("too_fast", "s up", 0.4, 0.25, valid=(0.05, 5.0)),
+    _lift("too_fast", "s up", 0.25, valid=(0.05, 5.0), bound="min"),
 ]
 _PLANK_FAULTS = [
-    FaultKind(
+    _plank(
         "hip_sag",
         "deg bend of the shoulder-hip-ankle line",
-        15.0,
         22.0,
         note="about 30 deg puts the hips on the floor in a forearm side plank; 22 leaves them a hand up",
         valid=(0.0, 28.0),
+        bound="min",
+        neutral=180.0,
     ),
-    FaultKind("hip_pike", "deg bend of the shoulder-hip-ankle line", 15.0, 30.0),
-    FaultKind("trunk_rotation", "deg shoulders against pelvis", 15.0, 30.0),
+    _plank("hip_pike", "deg bend of the shoulder-hip-ankle line", 30.0, neutral=180.0),
+    _plank("trunk_rotation", "deg shoulders against pelvis", 30.0),
 ]
 FAULTS: dict[str, list[FaultKind]] = {
     "clamshell": _CLAM_FAULTS,
