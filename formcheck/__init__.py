@@ -3,7 +3,8 @@
 from formcheck.engine import ExerciseEngine, FrameMetrics
 from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise, ExerciseId, load_exercise
-from formcheck.kinematics import Side, compute_metrics, detect_side
+from formcheck.kinematics import Side, detect_side
+from formcheck.metrics import compute_metrics
 from formcheck.pipeline import Analysis, analyze_track, extract_track
 from formcheck.pose import PoseFrame, PoseTrack, load_track, save_track
 from formcheck.scorecard import Scorecard, scorecard_from_analysis

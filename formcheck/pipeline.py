@@ -19,17 +19,16 @@ from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise
 from formcheck.filters import MAX_GAP_S, jumped, make_smoother, scene_cuts
 from formcheck.kinematics import (
-    MetricSeries,
     SetView,
     Side,
     camera_yaw_deg,
-    compute_metrics,
     facing_elevation_deg,
     shoulder_stack_ratio,
     side_conflicts,
     side_from_votes,
     side_votes,
 )
+from formcheck.metrics import MetricSeries, compute_metrics
 from formcheck.pose import PoseEstimator, PoseFrame, PoseTrack, SourceInfo
 from formcheck.pose.spool import SpooledTrack
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from bodies import HEIGHT, PELVIS_HALF_M, WIDTH, side_lying, stack
 
-from formcheck.kinematics import Side, compute_metrics, detect_side, plane_visibility
+from formcheck.kinematics import Side, detect_side, plane_visibility
+from formcheck.metrics import compute_metrics
 from formcheck.pose.landmarks import Landmark as L
 
 
@@ -132,3 +133,22 @@ def test_no_person_gives_no_confidence():
 def test_pelvis_stack_scale():
     v, _ = metrics()
     assert v["pelvis_stack_ratio"] == pytest.approx(2 * PELVIS_HALF_M / 0.5, abs=1e-3)
+
+
+def test_every_metric_is_one_registered_function_with_its_unit_label_and_views():
+    """Issue 13: one registry is the single source of the metrics' names, units, labels and views."""
+    from formcheck.exercises import REP_METRICS, all_exercises
+    from formcheck.metrics import METRIC_LABELS, METRIC_MAX_YAW_DEG, METRICS
+
+    assert list(METRIC_LABELS) == list(METRICS)
+    for m in METRICS.values():
+        assert m.label and m.unit == (
+            "deg" if m.name.endswith("_deg") else "ratio" if m.name.endswith("_ratio") else m.unit
+        )
+        assert METRIC_MAX_YAW_DEG.get(m.name) == m.max_yaw_deg
+    used = {r.metric for e in all_exercises() for r in e.rules} | {
+        c.metric for e in all_exercises() for c in e.setup
+    }
+    assert used - set(REP_METRICS) <= set(METRICS)
+    image, world, vis = stack([side_lying()])
+    assert list(compute_metrics(image, world, vis, WIDTH, HEIGHT, Side.RIGHT).values) == list(METRICS)

@@ -14,7 +14,8 @@ from test_cli import assert_one_line_error, formcheck
 from formcheck.cli import cli
 from formcheck.evaluate import evaluate, tally
 from formcheck.exercises import load_exercise
-from formcheck.kinematics import Side, compute_metrics
+from formcheck.kinematics import Side
+from formcheck.metrics import compute_metrics
 from formcheck.pipeline import analyze_track
 from formcheck.pose import PoseTrack
 from formcheck.pose.landmarks import Landmark as L

@@ -28,7 +28,7 @@ from formcheck.engine.rules import CONFIDENT, RuleWatch, penalty
 from formcheck.engine.setup import SetupMonitor
 from formcheck.engine.views import ViewLog
 from formcheck.exercises import Exercise, Phase, Reference
-from formcheck.kinematics import COUNT_MAX_YAW_DEG, HOLD_MAX_YAW_DEG, METRIC_MAX_YAW_DEG
+from formcheck.metrics import COUNT_MAX_YAW_DEG, HOLD_MAX_YAW_DEG, METRIC_MAX_YAW_DEG
 
 # The resting position a rule compares with: the last second of rest before the rep.
 REST_REFERENCE_S = 1.0

@@ -12,7 +12,7 @@ from enum import Enum
 from importlib import resources
 
 from formcheck.errors import FormcheckError
-from formcheck.kinematics import METRIC_LABELS
+from formcheck.metrics import METRIC_LABELS
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,0 +1,461 @@
+"""The metric registry: every measure formcheck knows, each a small named function with its unit,
+its label, its confidence rule (in the function) and the views that can see it.
+
+``compute_metrics`` runs them all on frames (N, 33, 3) at once (offline a chunk of a recording,
+live N = 1). The geometry they share (the working side's joints in pixels, in world metres and in
+the rectified frontal plane; the trunk's axes; the set's view) is worked out once per call in
+``Frames``. Conventions: kinematics.py's docstring.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from formcheck.kinematics import (
+    DEPTH_CONFIDENCE,
+    HANGING_COS,
+    HANGING_MIN_LENGTH,
+    IN_FRAME_MARGIN,
+    LOW_CAMERA_DEG,
+    LOW_CAMERA_ROLL_NOISE_DEG,
+    RECTIFY_MAX_ELEVATION_DEG,
+    ROLL_RAISED_CAMERA_DEG,
+    STACK_BLIND_ELEVATION_DEG,
+    SetView,
+    _norm,
+    bend_visibility,
+    body_axes_world,
+    facing_elevation_deg,
+    roll_from_stack_deg,
+    shoulder_stack_ratio,
+    signed_opening_deg,
+)
+from formcheck.pose.geometry import angle_deg, joint_flexion_deg
+from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.landmarks import Side
+
+Series = tuple[np.ndarray, np.ndarray]  # (values, confidence), each (N,)
+
+# Counting reps and timing holds carries on further round than most checks: reps counted exactly
+# up to 75 deg of camera yaw in the simulator (not looking down the body's length, where the issue
+# 13 footage counted a rep that never happened); a side plank's hold to 45.
+COUNT_MAX_YAW_DEG = 80.0
+HOLD_MAX_YAW_DEG = 50.0
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str  # "deg", "ratio" (a share or a length over a length) or "" (a mean visibility)
+    label: str  # what it measures, in words (help texts, the overlay)
+    compute: Callable[[Frames], Series]
+    # How far off square-on (|camera_yaw_deg|) it still means what its limit says; past it the
+    # rules say "can't see" (None: any view; a joint's bend has its own test of its plane).
+    max_yaw_deg: float | None = None
+
+
+METRICS: dict[str, Metric] = {}
+
+
+def metric(name: str, unit: str, label: str, max_yaw_deg: float | None = None):
+    """Register the decorated function as the metric ``name``."""
+
+    def register(compute: Callable[[Frames], Series]) -> Callable[[Frames], Series]:
+        METRICS[name] = Metric(name, unit, label, compute, max_yaw_deg)
+        return compute
+
+    return register
+
+
+@dataclass
+class MetricSeries:
+    values: dict[str, np.ndarray]
+    confidence: dict[str, np.ndarray]
+
+    def frame(self, i: int) -> tuple[dict[str, float], dict[str, float]]:
+        return (
+            {k: float(v[i]) for k, v in self.values.items()},
+            {k: float(c[i]) for k, c in self.confidence.items()},
+        )
+
+
+class Frames:
+    """The frames being measured and the geometry the metrics share, each piece worked out once."""
+
+    def __init__(
+        self,
+        image: np.ndarray,
+        world: np.ndarray,
+        visibility: np.ndarray,
+        width: int,
+        height: int,
+        side: Side,
+        view: SetView | None,
+    ):
+        self.image, self.world, self.side = image, world, side
+        self.width, self.height = width, height
+        self.vis = np.nan_to_num(visibility)
+        self.facing_elevation = facing_elevation_deg(world, side)
+        self.shoulder_stack = shoulder_stack_ratio(image, side, width, height)
+        self.view = view if view is not None else SetView.of(self.facing_elevation, self.shoulder_stack)
+        self.elevation_deg = self.view.elevation_deg
+        self.squeeze = math.cos(math.radians(min(abs(self.elevation_deg), RECTIFY_MAX_ELEVATION_DEG)))
+        self.px = image[..., :2] * np.array([width, height], dtype=float)
+        # The body's frontal plane as a camera level with it would see it (RECTIFY_MAX_ELEVATION_DEG).
+        self.body_px = self.px * np.array([1.0, 1.0 / self.squeeze])
+        self.top = {n: int(L[f"{side.value.upper()}_{n}"]) for n in JOINTS}
+        self.bot = {n: int(L[f"{side.other.value.upper()}_{n}"]) for n in JOINTS}
+        self._done: dict[str, Series] = {}
+
+    def __len__(self) -> int:
+        return len(self.image)
+
+    def get(self, name: str) -> Series:
+        """A metric's (values, confidence), computed once."""
+        if name not in self._done:
+            self._done[name] = METRICS[name].compute(self)
+        return self._done[name]
+
+    def P(self, i: int) -> np.ndarray:  # noqa: N802 - landmark position in pixels
+        return self.px[:, i]
+
+    def Wd(self, i: int) -> np.ndarray:  # noqa: N802 - landmark position in world metres
+        return self.world[:, i]
+
+    def B(self, i: int) -> np.ndarray:  # noqa: N802 - landmark position in the rectified frontal plane
+        return self.body_px[:, i]
+
+    def V(self, *idx: int) -> np.ndarray:  # noqa: N802 - weakest visibility among landmarks
+        return np.min(self.vis[:, list(idx)], axis=1)
+
+    @cached_property
+    def trunk(self) -> np.ndarray:
+        t, b = self.top, self.bot
+        return (self.P(t["SHOULDER"]) + self.P(b["SHOULDER"])) / 2 - (self.P(t["HIP"]) + self.P(b["HIP"])) / 2
+
+    @cached_property
+    def trunk_len(self) -> np.ndarray:
+        return np.maximum(_norm(self.trunk), 1e-6)
+
+    @cached_property
+    def trunk_axis(self) -> np.ndarray:
+        return self.trunk / self.trunk_len[:, None]
+
+    @cached_property
+    def across(self) -> np.ndarray:
+        """The image-plane normal to the trunk."""
+        return np.stack([-self.trunk_axis[:, 1], self.trunk_axis[:, 0]], axis=-1)
+
+    @cached_property
+    def vis_trunk(self) -> np.ndarray:
+        t, b = self.top, self.bot
+        return self.V(t["SHOULDER"], b["SHOULDER"], t["HIP"], b["HIP"])
+
+    @cached_property
+    def trunk_w(self) -> np.ndarray:
+        t, b = self.top, self.bot
+        return (self.Wd(t["SHOULDER"]) + self.Wd(b["SHOULDER"])) / 2 - (
+            self.Wd(t["HIP"]) + self.Wd(b["HIP"])
+        ) / 2
+
+    @cached_property
+    def hinge_w(self) -> np.ndarray:
+        return self.Wd(self.top["HIP"]) - self.Wd(self.bot["HIP"])
+
+    @cached_property
+    def px_per_m(self) -> np.ndarray:
+        return self.trunk_len / np.maximum(_norm(self.trunk_w), 1e-6)
+
+    @cached_property
+    def plank(self) -> tuple[np.ndarray, ...]:
+        """The side plank's frontal-plane points: (hip mid, shoulder mid, support, kneeling).
+
+        The support is the bottom leg's knee or ankle on the floor (the top leg may be lifting),
+        moved up by half the hips' spread so it sits on the body's mid-line as the hips do."""
+        t, b, B = self.top, self.bot, self.B
+        kneeling = joint_flexion_deg(self.P(b["HIP"]), self.P(b["KNEE"]), self.P(b["ANKLE"])) > 60.0
+        hip_mid, shoulder_mid = (B(t["HIP"]) + B(b["HIP"])) / 2, (B(t["SHOULDER"]) + B(b["SHOULDER"])) / 2
+        support = np.where(kneeling[:, None], B(b["KNEE"]), B(b["ANKLE"])) + hip_mid - B(b["HIP"])
+        return hip_mid, shoulder_mid, support, kneeling
+
+
+JOINTS = ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "WRIST")
+# The top side is up in the image for anyone lying across the frame; the hips' own left/right
+# labels are not used for this because MediaPipe swaps them in oblique shots.
+TOWARDS_TOP = np.array([0.0, -1.0])
+
+
+# --- Set-up: lying across the frame, facing the camera, not on all fours -------------------------
+@metric("torso_tilt_deg", "deg", "trunk tilt from horizontal")
+def torso_tilt_deg(f: Frames) -> Series:
+    return np.degrees(np.arctan2(np.abs(f.trunk[:, 1]), np.abs(f.trunk[:, 0]))), f.vis_trunk
+
+
+@metric("torso_facing_ratio", "ratio", "how squarely the trunk faces the camera")
+def torso_facing_ratio(f: Frames) -> Series:
+    """Seen from above the shoulders' spread shrinks by cos(elevation): undone, so the set-up
+    check means the same from any height."""
+    return f.shoulder_stack / f.squeeze, f.vis_trunk
+
+
+@metric(
+    "limbs_hanging_ratio",
+    "ratio",
+    "share of arms and thighs hanging straight down from the trunk (all fours)",
+)
+def limbs_hanging_ratio(f: Frames) -> Series:
+    """All fours (a fire hydrant, a donkey kick) also has a level trunk facing the camera: its tell
+    is the limbs hanging straight down from the trunk, arms under the shoulders and thighs under
+    the hips. Side-lying and side planks hang at most one (the supporting arm)."""
+    down = np.where((f.across[:, 1] < 0)[:, None], -f.across, f.across)  # across the trunk, down the image
+    hanging = np.zeros(len(f))
+    for root, end in (("HIP", "KNEE"), ("SHOULDER", "WRIST")):
+        for part in (f.top, f.bot):
+            limb = f.P(part[end]) - f.P(part[root])
+            limb_len = _norm(limb)
+            straight_down = np.sum(limb * down, axis=-1) > HANGING_COS * np.maximum(limb_len, 1e-6)
+            hanging += straight_down & (limb_len > HANGING_MIN_LENGTH * f.trunk_len)
+    return hanging / 4.0, f.vis_trunk
+
+
+# --- Stacking: the hips' and shoulders' spread across the trunk over its length ------------------
+@metric("pelvis_stack_ratio", "ratio", "hips stacked (vertical spread / trunk length)")
+def pelvis_stack_ratio(f: Frames) -> Series:
+    """A front view's cue: seen from above, a roll back *raises* the stack, so the confidence
+    fades out by STACK_BLIND_ELEVATION_DEG."""
+    t, b = f.top, f.bot
+    value = np.abs(np.sum((f.P(t["HIP"]) - f.P(b["HIP"])) * f.across, axis=-1)) / f.trunk_len
+    seen = float(np.clip((STACK_BLIND_ELEVATION_DEG - abs(f.elevation_deg)) / 15.0, 0.0, 1.0))
+    return value, f.V(t["HIP"], b["HIP"]) * seen
+
+
+@metric("shoulder_stack_ratio", "ratio", "shoulders stacked (vertical spread / trunk length)")
+def shoulder_stack(f: Frames) -> Series:
+    return f.shoulder_stack, f.V(f.top["SHOULDER"], f.bot["SHOULDER"])
+
+
+# --- Legs in the image plane ---------------------------------------------------------------------
+@metric("thigh_opening_deg", "deg", "angle between the thighs")
+def thigh_opening_deg(f: Frames) -> Series:
+    t, b = f.top, f.bot
+    value = signed_opening_deg(f.P(t["KNEE"]) - f.P(t["HIP"]), f.P(b["KNEE"]) - f.P(b["HIP"]), TOWARDS_TOP)
+    return value, np.minimum(f.V(t["HIP"], t["KNEE"]), np.maximum(f.V(b["KNEE"]), 0.5))
+
+
+@metric("leg_abduction_deg", "deg", "angle between the legs", max_yaw_deg=35.0)
+def leg_abduction_deg(f: Frames) -> Series:
+    """Past 35 deg round, the simulator's leg lifts alarmed over_lift from 45 (the horizontal is
+    foreshortened, the angle opens) and lost small_range from 60."""
+    t, b = f.top, f.bot
+    value = signed_opening_deg(f.P(t["ANKLE"]) - f.P(t["HIP"]), f.P(b["ANKLE"]) - f.P(b["HIP"]), TOWARDS_TOP)
+    return value, np.minimum(f.V(t["HIP"], t["ANKLE"]), np.maximum(f.V(b["ANKLE"]), 0.5))
+
+
+# --- Joint bends, only where the joint's plane faces the camera ----------------------------------
+@metric("knee_flexion_deg", "deg", "knee bend")
+def knee_flexion_deg(f: Frames) -> Series:
+    t = f.top
+    value = joint_flexion_deg(f.P(t["HIP"]), f.P(t["KNEE"]), f.P(t["ANKLE"]))
+    thigh_w, shank_w = f.Wd(t["KNEE"]) - f.Wd(t["HIP"]), f.Wd(t["ANKLE"]) - f.Wd(t["KNEE"])
+    return value, f.V(t["HIP"], t["KNEE"], t["ANKLE"]) * bend_visibility(thigh_w, shank_w, f.hinge_w)
+
+
+@metric("hip_flexion_deg", "deg", "hip bend")
+def hip_flexion_deg(f: Frames) -> Series:
+    """From the *bottom* thigh: it stays put while the top knee opens, so the clam's opening does
+    not leak into it."""
+    b = f.bot
+    value = 180.0 - angle_deg(f.trunk, f.P(b["KNEE"]) - f.P(b["HIP"]))
+    plane = bend_visibility(-f.trunk_w, f.Wd(b["KNEE"]) - f.Wd(b["HIP"]), f.hinge_w)
+    return value, f.V(b["HIP"], b["KNEE"], b["SHOULDER"]) * plane
+
+
+@metric("feet_gap_ratio", "ratio", "top ankle off the bottom shank's line / shank length", max_yaw_deg=35.0)
+def feet_gap_ratio(f: Frames) -> Series:
+    """How far the top ankle stands off the bottom shank's line, in the frontal plane, over the
+    shank's length (from world metres, so a shank pointing at the camera does not shrink it). Off
+    the line, not from the bottom ankle: sliding along the shank is not coming apart. On rendered
+    correct clams from 1.7 m the ankles' distance grew 0.17-0.21 (the top ankle turns with the
+    opening knee, and the pose model drags it further); off the line, 0.09. Past 35 deg round the
+    simulator's clams lost feet_apart from 45."""
+    t, b = f.top, f.bot
+    shank_w = f.Wd(t["ANKLE"]) - f.Wd(t["KNEE"])
+    shank_px = np.maximum(_norm(f.P(t["ANKLE"]) - f.P(t["KNEE"])), f.px_per_m * _norm(shank_w))
+    bottom_shank = f.B(b["ANKLE"]) - f.B(b["KNEE"])
+    off_line = f.B(t["ANKLE"]) - f.B(b["ANKLE"])
+    off_line_px = np.abs(bottom_shank[:, 0] * off_line[:, 1] - bottom_shank[:, 1] * off_line[:, 0])
+    off_line_px /= np.maximum(_norm(bottom_shank), 1e-6)
+    return off_line_px / np.maximum(shank_px, 1e-6), f.V(t["ANKLE"], b["ANKLE"], t["KNEE"], b["KNEE"])
+
+
+@metric("pelvis_tilt_deg", "deg", "pelvis tilt towards the head (hip hike)", max_yaw_deg=20.0)
+def pelvis_tilt_deg(f: Frames) -> Series:
+    """Lateral pelvic tilt: the pelvis axis against the trunk's perpendicular, positive when the top
+    hip moves towards the head. Past 20 deg round the simulator's leg lifts alarmed hip_hike from 30."""
+    t, b = f.top, f.bot
+    pelvis_axis = f.P(t["HIP"]) - f.P(b["HIP"])
+    value = np.degrees(
+        np.arctan2(
+            np.sum(pelvis_axis * f.trunk_axis, axis=-1), np.abs(np.sum(pelvis_axis * f.across, axis=-1))
+        )
+    )
+    stack, _ = f.get("pelvis_stack_ratio")
+    return value, f.V(t["HIP"], b["HIP"]) * np.minimum(1.0, stack / 0.15)
+
+
+# --- Side plank: a straight line shoulders-hips-support, and the hips off the floor ---------------
+@metric("body_line_deg", "deg", "shoulder-hip-ankle (or knee) line, 180 = straight", max_yaw_deg=50.0)
+def body_line_deg(f: Frames) -> Series:
+    """Past 50 deg round the simulator's planks lost hip_sag from 60."""
+    hip_mid, shoulder_mid, support, kneeling = f.plank
+    line = support - shoulder_mid
+    line_axis = line / np.maximum(_norm(line), 1e-6)[:, None]
+    normal = np.stack([-line_axis[:, 1], line_axis[:, 0]], axis=-1)
+    normal = np.where((normal[:, 1] > 0)[:, None], -normal, normal)  # the normal pointing up the image
+    hip_offset = np.sum((hip_mid - shoulder_mid) * normal, axis=-1)  # > 0: hips above the line (pike)
+    straight = angle_deg(shoulder_mid - hip_mid, support - hip_mid)
+    b = f.bot
+    confidence = np.minimum(f.vis_trunk, np.where(kneeling, f.V(b["KNEE"]), f.V(b["ANKLE"])))
+    return np.where(hip_offset > 0, 360.0 - straight, straight), confidence
+
+
+@metric("hip_lift_ratio", "ratio", "hips raised above the support")
+def hip_lift_ratio(f: Frames) -> Series:
+    hip_mid, _, support, _ = f.plank
+    hip_to_support = support - hip_mid
+    return hip_to_support[:, 1] / np.maximum(_norm(hip_to_support), 1e-6), f.get("body_line_deg")[1]
+
+
+# --- The view, and what rests on depth -----------------------------------------------------------
+@metric("camera_elevation_deg", "deg", "how far above the body's front the camera looks down from")
+def camera_elevation_deg(f: Frames) -> Series:
+    return f.facing_elevation, DEPTH_CONFIDENCE * f.vis_trunk
+
+
+@metric("camera_yaw_deg", "deg", "how far the camera stands off square-on, towards the head (+) or feet (-)")
+def camera_yaw_deg(f: Frames) -> Series:
+    """The set's (or the moment's) view, judged over many frames by the pipeline."""
+    return np.broadcast_to(
+        np.asarray(f.view.yaw_deg, dtype=float), (len(f),)
+    ).copy(), DEPTH_CONFIDENCE * f.vis_trunk
+
+
+@metric("pelvis_roll_deg", "deg", "pelvis and trunk rolled back (deg)")
+def pelvis_roll_deg(f: Frames) -> Series:
+    """Roll back from two cues that err differently: the shoulders' image spread against the set's
+    (blind to the roll's direction from a low camera, and to rolls near twice the elevation), and
+    the turn of the body's front in depth (MediaPipe's world landmarks; a working leg alone turns
+    it by up to ~18 deg). The rules compare it with rest. From a raised camera the spread alone is
+    clear; between, a limit-sized roll changes it less than MediaPipe's noise (~10-15%) and the
+    roll cannot be seen. From a low camera both cues move on correct clams (the opening knee drags
+    them), so the roll reported is the least they are sure of. Rolls forwards are not this fault:
+    0, so that a rep's resting reference is not below zero."""
+    elevation = f.elevation_deg
+    image_roll = roll_from_stack_deg(f.shoulder_stack / f.view.shoulder_stack_ratio, elevation)
+    world_roll = elevation - f.facing_elevation
+    raised = elevation >= ROLL_RAISED_CAMERA_DEG
+    fused = image_roll if raised else np.minimum(image_roll, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
+    seen = raised or elevation < LOW_CAMERA_DEG
+    return np.maximum(fused, 0.0), DEPTH_CONFIDENCE * f.V(f.top["SHOULDER"], f.bot["SHOULDER"]) * float(seen)
+
+
+@metric("leg_forward_deg", "deg", "leg in front of the body's plane")
+def leg_forward_deg(f: Frames) -> Series:
+    t = f.top
+    _, _, anterior_w = body_axes_world(f.world, f.side, "HIP")
+    leg_w = f.Wd(t["ANKLE"]) - f.Wd(t["HIP"])
+    forward = np.sum(leg_w * anterior_w, axis=-1) / np.maximum(_norm(leg_w), 1e-9)
+    return np.degrees(np.arcsin(np.clip(forward, -1, 1))), DEPTH_CONFIDENCE * f.V(
+        t["HIP"], t["ANKLE"], t["SHOULDER"]
+    )
+
+
+@metric("toes_up_deg", "deg", "toes turned towards the ceiling", max_yaw_deg=35.0)
+def toes_up_deg(f: Frames) -> Series:
+    """Seen in the image: a neutral foot points at the body's front, and turning the toes up by t
+    turns it up the image, across the leg, by sin(t - elevation) of its length (which comes from
+    world metres, so a foot seen end-on is not shortened away). Towards the ceiling, as
+    FORM_RULES.md words it, not against the resting foot, which often lies turned down; and turned
+    at the hip, so a pelvis rolling back (its own fault) does not turn the toes up too. (MediaPipe's
+    foot depth read 6-25 deg on correct rendered leg lifts and 27-33 on a 46 deg turn: no use.)
+    Past 35 deg round the simulator's leg lifts lost toes_up from 45."""
+    t = f.top
+    leg_img = f.P(t["ANKLE"]) - f.P(t["HIP"])
+    across_leg = np.stack([leg_img[:, 1], -leg_img[:, 0]], axis=-1)
+    across_leg /= np.maximum(_norm(leg_img), 1e-6)[:, None]
+    across_leg = np.where((across_leg[:, 1] > 0)[:, None], -across_leg, across_leg)  # up the image
+    foot_img = f.P(t["FOOT_INDEX"]) - f.P(t["HEEL"])
+    foot_px = np.maximum(_norm(foot_img), f.px_per_m * _norm(f.Wd(t["FOOT_INDEX"]) - f.Wd(t["HEEL"])))
+    turned = np.degrees(
+        np.arcsin(np.clip(np.sum(foot_img * across_leg, axis=-1) / np.maximum(foot_px, 1e-6), -1, 1))
+    )
+    roll, _ = f.get("pelvis_roll_deg")
+    return turned + (f.elevation_deg - roll), f.V(t["HEEL"], t["FOOT_INDEX"], t["ANKLE"])
+
+
+@metric("trunk_rotation_deg", "deg", "shoulders rotated against the pelvis", max_yaw_deg=35.0)
+def trunk_rotation_deg(f: Frames) -> Series:
+    """Past 35 deg round the simulator's planks alarmed trunk_rotation from 45."""
+
+    def roll_deg(a: int, b: int) -> np.ndarray:
+        v = f.Wd(a) - f.Wd(b)
+        return np.degrees(np.arctan2(v[:, 2], -v[:, 1]))
+
+    t, b = f.top, f.bot
+    return roll_deg(t["SHOULDER"], b["SHOULDER"]) - roll_deg(
+        t["HIP"], b["HIP"]
+    ), DEPTH_CONFIDENCE * f.vis_trunk
+
+
+# --- Whole body in frame and visible (set-up checks) ---------------------------------------------
+def _key_joints(f: Frames) -> list[int]:
+    parts = ("SHOULDER", "HIP", "KNEE", "ANKLE")
+    return [int(L.NOSE)] + [f.top[k] for k in parts] + [f.bot[k] for k in parts]
+
+
+@metric("body_in_frame_ratio", "ratio", "share of the key joints inside the frame")
+def body_in_frame_ratio(f: Frames) -> Series:
+    xy = f.image[:, _key_joints(f), :2]
+    inside = (xy >= -IN_FRAME_MARGIN) & (xy <= 1.0 + IN_FRAME_MARGIN)
+    return np.mean(np.all(inside, axis=-1), axis=-1), np.ones(len(f))
+
+
+@metric("body_visibility", "", "mean visibility of the key joints")
+def body_visibility(f: Frames) -> Series:
+    return np.mean(f.vis[:, _key_joints(f)], axis=1), np.ones(len(f))
+
+
+def compute_metrics(
+    image: np.ndarray,
+    world: np.ndarray,
+    visibility: np.ndarray,
+    width: int,
+    height: int,
+    side: Side,
+    view: SetView | None = None,
+) -> MetricSeries:
+    """Every registered metric for frames (N, 33, 3) seen by a ``width`` x ``height`` camera,
+    ``side`` on top.
+
+    ``view`` is how the camera saw the set; by default judged over the frames given. Live mode
+    passes its running estimate, since it computes one frame at a time.
+    """
+    frames = Frames(image, world, visibility, width, height, side, view)
+    missing = np.isnan(image[:, 0, 0])
+    values, confidence = {}, {}
+    for name in METRICS:
+        value, conf = frames.get(name)
+        # Frames without a person: no value, no confidence.
+        values[name], confidence[name] = value, np.where(missing | np.isnan(value), 0.0, conf)
+    return MetricSeries(values, confidence)
+
+
+# Metrics a person can read, with their units, for help texts and the overlay.
+METRIC_LABELS: dict[str, str] = {m.name: m.label for m in METRICS.values()}
+# The views that can see each metric (see Metric.max_yaw_deg).
+METRIC_MAX_YAW_DEG: dict[str, float] = {m.name: m.max_yaw_deg for m in METRICS.values() if m.max_yaw_deg}
