@@ -31,9 +31,11 @@ from formcheck.kinematics import (
     bend_visibility,
     body_axes_world,
     facing_elevation_deg,
+    head_end_votes,
     roll_from_stack_deg,
     shoulder_stack_ratio,
     signed_opening_deg,
+    stacking_votes,
 )
 from formcheck.pose.geometry import angle_deg, joint_flexion_deg
 from formcheck.pose.landmarks import Landmark as L
@@ -343,6 +345,17 @@ def camera_yaw_deg(f: Frames) -> Series:
     return np.broadcast_to(
         np.asarray(f.view.yaw_deg, dtype=float), (len(f),)
     ).copy(), DEPTH_CONFIDENCE * f.vis_trunk
+
+
+@metric("facing_camera_vote", "", "+1 facing the camera, -1 facing away, 0 unclear")
+def facing_camera_vote(f: Frames) -> Series:
+    """Whether the joints' stacking and the head's end agree on the side on top: they agree when
+    the body's front faces the camera and disagree from behind (or where the pose model swapped
+    left and right). Rendered side planks from behind disagree in most frames; every shared
+    front clip agrees."""
+    stacking, head = stacking_votes(f.image, f.vis), head_end_votes(f.image, f.vis)
+    clear = (np.abs(stacking) > 0.5) & (np.abs(head) > 0.5)
+    return np.where(clear, np.sign(stacking) * np.sign(head), 0.0), f.vis_trunk
 
 
 @metric("pelvis_roll_deg", "deg", "pelvis and trunk rolled back (deg)")

@@ -199,7 +199,9 @@ def test_scorecard_follows_the_design_schema():
         }
     ]
     # labels.json: a front view from the floor, the camera held still
-    assert [(v["start_s"], v["end_s"], v["view"]) for v in views] == [(0.0, 16.1, "square-on, floor level")]
+    assert [(v["start_s"], v["end_s"], v["facing"], v["view"]) for v in views] == [
+        (0.0, 16.1, "front", "square-on, floor level")
+    ]
     assert {"range_deg", "knee_flexion_deg", "up_s", "down_s"} <= set(rep["metrics"])
     assert card["source"]["frames"] == 484 and card["source"]["frames_with_pose"] == 484
 

@@ -269,3 +269,21 @@ def test_checks_a_camera_off_to_the_side_cannot_make_are_unseen_not_false_alarms
     assert result.count_exact
     assert all(not o.found for o in result.outcomes)
     assert {"over_lift", "hip_hike"} <= set().union(*(o.unseen for o in result.outcomes))
+
+
+def test_a_side_plank_filmed_from_behind_counts_its_hold_catches_the_sag_and_says_so():
+    """Issue 13: from behind, the hips dropped and came back up; the sag is in the image plane as
+    from the front. The scorecard says the camera saw the person's back, and that the working side
+    is a guess there (the joints and the head's end disagree)."""
+    sim = simulate("side-plank", [Fault("hip_sag")], yaw_deg=180.0, seed=1, noise="random")
+    result = evaluate(sim)
+    assert result.count_exact
+    assert [(o.truth, o.found) for o in result.outcomes] == [({"hip_sag"}, {"hip_sag"})]
+    card = scorecard_from_analysis(analyze_track(sim.track, load_exercise("side-plank"))).to_dict()
+    assert [v["facing"] for v in card["sets"][0]["views"]] == ["back"]
+    assert "side_uncertain" in [w["code"] for w in card["warnings"]]
+    front = scorecard_from_analysis(
+        analyze_track(simulate("side-plank", [], seed=1, noise="random").track, load_exercise("side-plank"))
+    ).to_dict()
+    assert [v["facing"] for v in front["sets"][0]["views"]] == ["front"]
+    assert "side_uncertain" not in [w["code"] for w in front["warnings"]]

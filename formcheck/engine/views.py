@@ -21,6 +21,11 @@ SQUARE_ON_DEG = 15.0
 END_ON_DEG = 60.0
 LOW_CAMERA_DEG = 20.0
 RAISED_CAMERA_DEG = 35.0
+# A window faces the camera (or away) when its clear frames' facing votes average at least this
+# (+ or -), over at least this many frames (judgment: shared front clips vote +1 in every clear
+# frame, rendered planks from behind mostly -1).
+FACING_AGREEMENT = 0.5
+FACING_MIN_FRAMES = 10
 # The camera too far round to count must last this long before it is said.
 OFF_VIEW_AFTER_S = 1.0
 
@@ -51,6 +56,7 @@ class ViewWindow:
     end_s: float
     yaws: list[float] = field(default_factory=list, repr=False)
     elevations: list[float] = field(default_factory=list, repr=False)
+    facing_votes: list[float] = field(default_factory=list, repr=False)  # facing_camera_vote
 
     @property
     def yaw_deg(self) -> float:
@@ -65,13 +71,24 @@ class ViewWindow:
     def elevation_deg(self) -> float:
         return statistics.median(self.elevations)
 
+    @property
+    def facing(self) -> str:
+        """ "front", "back" (facing away, or the pose model swapped left and right) or "unclear"."""
+        votes = [v for v in self.facing_votes if v != 0.0]
+        if len(votes) < FACING_MIN_FRAMES:
+            return "unclear"
+        mean = sum(votes) / len(votes)
+        return "front" if mean >= FACING_AGREEMENT else "back" if mean <= -FACING_AGREEMENT else "unclear"
+
     def to_dict(self) -> dict:
+        words = view_words(self.yaw_deg, self.elevation_deg)
         return {
             "start_s": round(self.start_s, 2),
             "end_s": round(self.end_s, 2),
             "yaw_deg": round(self.yaw_deg, 1),
             "elevation_deg": round(self.elevation_deg, 1),
-            "view": view_words(self.yaw_deg, self.elevation_deg),
+            "facing": self.facing,
+            "view": words + (", facing away" if self.facing == "back" else ""),
         }
 
 
@@ -89,14 +106,17 @@ class ViewLog:
         yaw, elevation = m.values.get("camera_yaw_deg"), m.values.get("camera_elevation_deg")
         if not m.has_pose or yaw is None or elevation is None or math.isnan(yaw) or math.isnan(elevation):
             return
+        facing = m.values.get("facing_camera_vote", 0.0)
+        facing = 0.0 if facing is None or math.isnan(facing) else facing
         if not self.windows:
-            self.windows.append(ViewWindow(m.t_s, m.t_s, [yaw], [abs(elevation)]))
+            self.windows.append(ViewWindow(m.t_s, m.t_s, [yaw], [abs(elevation)], [facing]))
             return
         current = self.windows[-1]
         if abs(yaw - current.settled_yaw_deg) > VIEW_CHANGE_DEG:
             self._turned = self._turned or ViewWindow(m.t_s, m.t_s)
             self._turned.yaws.append(yaw)
             self._turned.elevations.append(abs(elevation))
+            self._turned.facing_votes.append(facing)
             self._turned.end_s = m.t_s
             if m.t_s - self._turned.start_s >= VIEW_CHANGE_AFTER_S:
                 current.end_s = self._turned.start_s
@@ -106,9 +126,11 @@ class ViewLog:
         if self._turned is not None:  # a brief turn: its frames belong to this view after all
             current.yaws += self._turned.yaws
             current.elevations += self._turned.elevations
+            current.facing_votes += self._turned.facing_votes
             self._turned = None
         current.yaws.append(yaw)
         current.elevations.append(abs(elevation))
+        current.facing_votes.append(facing)
         current.end_s = m.t_s
 
     def off_view_warning(self, m: FrameMetrics, off: bool) -> Warning | None:
