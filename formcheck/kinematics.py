@@ -141,15 +141,6 @@ def side_votes(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     return stacking_votes(image, visibility) + head_end_votes(image, visibility)
 
 
-def side_conflicts(image: np.ndarray, visibility: np.ndarray) -> tuple[int, int]:
-    """(frames where both the stacking and the head's end vote clearly, frames where they point to
-    different sides): most in conflict means a back view, or the pose model swapping left and
-    right, and the working side is a guess."""
-    stacking, head = stacking_votes(image, visibility), head_end_votes(image, visibility)
-    both = (np.abs(stacking) > 0.5) & (np.abs(head) > 0.5)
-    return int(np.sum(both)), int(np.sum(both & (np.sign(stacking) != np.sign(head))))
-
-
 def side_from_votes(total: float) -> Side | None:
     """The side a sum of votes points to; None if they cancel out."""
     if abs(total) < 1e-6:

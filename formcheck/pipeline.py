@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from formcheck.engine import Event, ExerciseEngine, FrameMetrics, Warning
+from formcheck.engine import Event, ExerciseEngine, FrameMetrics
 from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise
 from formcheck.filters import MAX_GAP_S, jumped, make_smoother, scene_cuts
@@ -24,7 +24,6 @@ from formcheck.kinematics import (
     camera_yaw_deg,
     facing_elevation_deg,
     shoulder_stack_ratio,
-    side_conflicts,
     side_from_votes,
     side_votes,
 )
@@ -170,20 +169,17 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
     if n == 0:
         raise FormcheckError(f"{track.source.path} has no frames.")
     votes, elevations, stacks, yaws = 0.0, np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    voted = conflicts = 0
     width, height = track.source.width, track.source.height
     for chunk in smoothed_chunks(track):
         sm = chunk.track
         votes += float(np.sum(side_votes(sm.image, sm.visibility)))
-        both, conflicting = side_conflicts(sm.image, sm.visibility)
-        voted, conflicts = voted + both, conflicts + conflicting
         # Both are side-blind: the elevation's sign and the spread are taken as absolute values.
         frames = slice(chunk.start, chunk.start + len(sm))
         elevations[frames] = facing_elevation_deg(sm.world, Side.RIGHT)
         stacks[frames] = shoulder_stack_ratio(sm.image, Side.RIGHT, width, height)
         yaws[frames] = camera_yaw_deg(sm.world)
     chosen = side or side_from_votes(votes) or Side.RIGHT
-    engine = ExerciseEngine(exercise)
+    engine = ExerciseEngine(exercise, side_given=side is not None)
     view = SetView.of(elevations, stacks, running_median(yaws, track.t_s, YAW_WINDOW_S))
     analysis = Analysis(exercise, chosen, track, view, engine, {})
     for chunk, metrics in analysis._metric_chunks():
@@ -192,25 +188,9 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
             if events:
                 analysis.events[chunk.start + i] = events
     closing = engine.finish()
-    if side is None and conflicts > SIDE_CONFLICT_SHARE * voted and engine.setup.ever_matched:
-        engine.warnings.append(side_uncertain_warning(chosen))
     if closing:
         analysis.events.setdefault(n - 1, []).extend(closing)
     return analysis
-
-
-# When the joints' stacking and the head's end point to different sides in more than this share
-# of the frames where both are clear, the working side is reported as a guess.
-SIDE_CONFLICT_SHARE = 0.5
-
-
-def side_uncertain_warning(chosen: Side) -> Warning:
-    return Warning(
-        "side_uncertain",
-        0.0,
-        f"Not sure which side is working (took {chosen.value}): the joints and the head's end disagree, "
-        "as from behind - say --side left or right.",
-    )
 
 
 # The camera's view is judged over this much of the recent past in live mode...

@@ -192,7 +192,7 @@ class SessionMachine:
         # The set starts with the start position it was primed with (a hold may already be on).
         self.set_side, self.set_start_s = side, self._primer[0].t_s if self._primer else t_s
         self._set_head_end, self._switch_since, self._switched = self.side_watch.head_end, None, False
-        self.engine = ExerciseEngine(self.exercise)
+        self.engine = ExerciseEngine(self.exercise, side_given=self.fixed_side is not None)
         self.display = DisplayState()
         self.coach.offer(t_s, [Cue(f"Go! Set {self.set_index}, {side.value} side", CueKind.SETUP, key="go")])
         events: list[Event] = []

@@ -445,3 +445,22 @@ def test_a_hold_survives_a_low_frame_rate(fps, tmp_path):
         holds = replay_kept(track, "side-plank", kept_frames(track.t_s, fps, seed), tmp_path)["holds"]
         assert len(holds) == len(offline) == 1
         assert holds[0]["duration_s"] == pytest.approx(offline[0].duration_s, abs=0.6)
+
+
+def test_live_says_the_side_is_a_guess_when_the_joints_and_the_head_disagree(clam, tmp_path):
+    """As offline: left and right swapped on every joint (as the pose model may label a back view)."""
+    swap = np.arange(33)
+    for lm in Landmark:
+        if lm.name.startswith("LEFT_"):
+            right = Landmark[lm.name.replace("LEFT_", "RIGHT_")]
+            swap[lm], swap[right] = right, lm
+    track = clam.with_landmarks(clam.image[:, swap], clam.world)
+    session = session_for(track, "clamshell", tmp_path)
+    feed(session, track)
+    card = session.finish(EndReason.QUIT).to_dict()
+    assert card["summary"]["reps"] >= 5
+    assert "side_uncertain" in [w["code"] for w in card["warnings"]]
+    (tmp_path / "fixed").mkdir()
+    fixed = session_for(track, "clamshell", tmp_path / "fixed", side=Side.RIGHT)
+    feed(fixed, track)
+    assert "side_uncertain" not in [w["code"] for w in fixed.finish(EndReason.QUIT).to_dict()["warnings"]]

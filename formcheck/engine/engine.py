@@ -36,6 +36,14 @@ REST_REFERENCE_S = 1.0
 HOLD_REFERENCE_S = 1.0
 # Faults that begin this close to a hold's end belong to leaving the position.
 HOLD_EXIT_S = 0.75
+# Seen from behind, the joints' stacking and the head's end disagree on the side on top: the
+# side taken is a guess (the scorecard's views say "facing away").
+SIDE_UNCERTAIN = Warning(
+    "side_uncertain",
+    0.0,
+    "Not sure which side is working: the joints and the head's end disagree, as from behind - "
+    "face the camera, or say --side left or right.",
+)
 # What to do when the camera stands too far towards the head or the feet (METRIC_MAX_YAW_DEG).
 OFF_VIEW_HINT = "stand the camera square in front of you, not off towards your head or feet"
 # Reps in which a rule could not see anything before the engine says so.
@@ -43,8 +51,9 @@ UNSEEN_REPS_BEFORE_WARNING = 2
 
 
 class ExerciseEngine:
-    def __init__(self, exercise: Exercise):
-        self.exercise = exercise
+    def __init__(self, exercise: Exercise, side_given: bool = False):
+        """``side_given``: the person said which side works (else it was detected, and may be a guess)."""
+        self.exercise, self.side_given = exercise, side_given
         self.setup = SetupMonitor(exercise)
         self.rep_counter = RepCounter(exercise.reps) if exercise.reps else None
         self.hold_timer = HoldTimer(exercise.hold) if exercise.hold else None
@@ -318,4 +327,6 @@ class ExerciseEngine:
             self._warn(Warning("no_person", 0.0, "No person was found in the video."), events)
         elif self._seen_person and not self.setup.ever_matched and "setup_mismatch" not in codes:
             self._warn(self.setup.mismatch_warning(0.0), events)
+        if not self.side_given and self.setup.ever_matched and self.views.facing_away():
+            self._warn(SIDE_UNCERTAIN, events)
         return events

@@ -133,6 +133,11 @@ class ViewLog:
         current.facing_votes.append(facing)
         current.end_s = m.t_s
 
+    def facing_away(self) -> bool:
+        """Most of the set was seen from behind (its windows' clear facing votes, together)."""
+        window = ViewWindow(0.0, 0.0, facing_votes=[v for w in self.windows for v in w.facing_votes])
+        return window.facing == "back"
+
     def off_view_warning(self, m: FrameMetrics, off: bool) -> Warning | None:
         """A camera_view warning when the camera has stood too far round to count (``off``) for
         OFF_VIEW_AFTER_S; again only after it was back in view as long."""
