@@ -60,7 +60,6 @@ class ExerciseEngine:
         self.reps: list[RepRecord] = []
         self.holds: list[HoldRecord] = []
         self.warnings: list[Warning] = []
-        self.last_t_s = 0.0
         # The signals counted or timed, and how far round the camera may stand for them.
         self._counted = [(exercise.reps.signal, COUNT_MAX_YAW_DEG)] if exercise.reps else []
         self._counted += [(exercise.hold.signal, HOLD_MAX_YAW_DEG)] if exercise.hold else []
@@ -91,17 +90,17 @@ class ExerciseEngine:
         yaw = m.values.get("camera_yaw_deg")
         return limit is not None and yaw is not None and abs(yaw) > limit
 
-    def _confident(self, m: FrameMetrics, metric: str) -> float | None:
-        if (
-            m.confidence.get(metric, 0.0) < CONFIDENT
-            or metric in self.blind_metrics
-            or self._off_view(m, metric)
-        ):
-            return None
-        return m.values.get(metric)
+    @property
+    def last_t_s(self) -> float:
+        return self._last_frame.t_s
 
-    def _signal(self, m: FrameMetrics, metric: str, max_yaw_deg: float) -> float | None:
-        """The rep's or hold's own signal: counted from further round than its rules can check."""
+    def _confident(self, m: FrameMetrics, metric: str) -> float | None:
+        """A metric's value for the rules' bookkeeping (rest samples, peak reports), or None."""
+        return None if metric in self.blind_metrics else self._signal(m, metric)
+
+    def _signal(self, m: FrameMetrics, metric: str, max_yaw_deg: float | None = None) -> float | None:
+        """A confident value seen from a view that can see it; the rep's and hold's own signals
+        pass their own ``max_yaw_deg``: they are counted from further round than rules check."""
         if m.confidence.get(metric, 0.0) < CONFIDENT or self._off_view(m, metric, max_yaw_deg):
             return None
         return m.values.get(metric)
@@ -140,7 +139,7 @@ class ExerciseEngine:
     # -- the frame loop --------------------------------------------------------------------------
     def update(self, m: FrameMetrics) -> list[Event]:
         events: list[Event] = []
-        self.last_t_s, self._last_frame = m.t_s, m
+        self._last_frame = m
         self._seen_person |= m.has_pose
         for w in self.setup.update(m):
             self._warn(w, events)
