@@ -196,8 +196,11 @@ def camera_yaw_deg(world: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(towards_camera, -1.0, 1.0)))
 
 
-def shoulder_stack_ratio(image: np.ndarray, side: Side, width: int, height: int) -> np.ndarray:
-    """The shoulders' image spread across the trunk over the trunk's image length (N,)."""
+def stack_ratio(
+    image: np.ndarray, side: Side, width: int, height: int, joint: str = "SHOULDER"
+) -> np.ndarray:
+    """A pair of joints' (the shoulders', the hips') image spread across the trunk over the trunk's
+    image length (N,)."""
     px = image[..., :2] * np.array([width, height], dtype=float)
     top, bot = side.value.upper(), side.other.value.upper()
 
@@ -207,7 +210,7 @@ def shoulder_stack_ratio(image: np.ndarray, side: Side, width: int, height: int)
     trunk = (P(f"{top}_SHOULDER") + P(f"{bot}_SHOULDER")) / 2 - (P(f"{top}_HIP") + P(f"{bot}_HIP")) / 2
     trunk_len = np.maximum(_norm(trunk), 1e-6)
     across = np.stack([-trunk[:, 1], trunk[:, 0]], axis=-1) / trunk_len[:, None]
-    return np.abs(np.sum((P(f"{top}_SHOULDER") - P(f"{bot}_SHOULDER")) * across, axis=-1)) / trunk_len
+    return np.abs(np.sum((P(f"{top}_{joint}") - P(f"{bot}_{joint}")) * across, axis=-1)) / trunk_len
 
 
 @dataclass(frozen=True)
@@ -221,19 +224,27 @@ class SetView:
 
     elevation_deg: float  # how far above the body's front the camera looks down from
     shoulder_stack_ratio: float  # the shoulders' image spread across the trunk / trunk length
+    pelvis_stack_ratio: float  # the hips' likewise
     # How far off square-on along the body (camera_yaw_deg): one value, or one per frame where the
     # camera moves within the recording (a running median of a few seconds).
     yaw_deg: float | np.ndarray = 0.0
 
     @classmethod
     def of(
-        cls, elevation_deg: np.ndarray, shoulder_stack_ratio: np.ndarray, yaw_deg: float | np.ndarray = 0.0
+        cls,
+        elevation_deg: np.ndarray,
+        shoulder_stack_ratio: np.ndarray,
+        pelvis_stack_ratio: np.ndarray,
+        yaw_deg: float | np.ndarray = 0.0,
     ) -> SetView:
         """The view of frames with these per-frame estimates (NaN where no person)."""
         if np.all(np.isnan(elevation_deg)):
-            return cls(0.0, float("nan"), yaw_deg)
+            return cls(0.0, float("nan"), float("nan"), yaw_deg)
         return cls(
-            float(np.nanmedian(np.abs(elevation_deg))), float(np.nanmedian(shoulder_stack_ratio)), yaw_deg
+            float(np.nanmedian(np.abs(elevation_deg))),
+            float(np.nanmedian(shoulder_stack_ratio)),
+            float(np.nanmedian(pelvis_stack_ratio)),
+            yaw_deg,
         )
 
     def frames(self, start: int, stop: int) -> SetView:

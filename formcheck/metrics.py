@@ -33,8 +33,8 @@ from formcheck.kinematics import (
     facing_elevation_deg,
     head_end_votes,
     roll_from_stack_deg,
-    shoulder_stack_ratio,
     signed_opening_deg,
+    stack_ratio,
     stacking_votes,
 )
 from formcheck.pose.geometry import angle_deg, joint_flexion_deg
@@ -103,8 +103,11 @@ class Frames:
         self.width, self.height = width, height
         self.vis = np.nan_to_num(visibility)
         self.facing_elevation = facing_elevation_deg(world, side)
-        self.shoulder_stack = shoulder_stack_ratio(image, side, width, height)
-        self.view = view if view is not None else SetView.of(self.facing_elevation, self.shoulder_stack)
+        self.shoulder_stack = stack_ratio(image, side, width, height, "SHOULDER")
+        self.pelvis_stack = stack_ratio(image, side, width, height, "HIP")
+        if view is None:
+            view = SetView.of(self.facing_elevation, self.shoulder_stack, self.pelvis_stack)
+        self.view = view
         self.elevation_deg = self.view.elevation_deg
         self.squeeze = math.cos(math.radians(min(abs(self.elevation_deg), RECTIFY_MAX_ELEVATION_DEG)))
         self.px = image[..., :2] * np.array([width, height], dtype=float)
@@ -230,10 +233,8 @@ def limbs_hanging_ratio(f: Frames) -> Series:
 def pelvis_stack_ratio(f: Frames) -> Series:
     """A front view's cue: seen from above, a roll back *raises* the stack, so the confidence
     fades out by STACK_BLIND_ELEVATION_DEG."""
-    t, b = f.top, f.bot
-    value = np.abs(np.sum((f.P(t["HIP"]) - f.P(b["HIP"])) * f.across, axis=-1)) / f.trunk_len
     seen = float(np.clip((STACK_BLIND_ELEVATION_DEG - abs(f.elevation_deg)) / 15.0, 0.0, 1.0))
-    return value, f.V(t["HIP"], b["HIP"]) * seen
+    return f.pelvis_stack, f.V(f.top["HIP"], f.bot["HIP"]) * seen
 
 
 @metric("shoulder_stack_ratio", "ratio", "shoulders stacked (vertical spread / trunk length)")
@@ -413,16 +414,17 @@ def toes_up_deg(f: Frames) -> Series:
 
 @metric("trunk_rotation_deg", "deg", "shoulders rotated against the pelvis", max_yaw_deg=35.0)
 def trunk_rotation_deg(f: Frames) -> Series:
-    """Past 35 deg round the simulator's planks alarmed trunk_rotation from 45."""
-
-    def roll_deg(a: int, b: int) -> np.ndarray:
-        v = f.Wd(a) - f.Wd(b)
-        return np.degrees(np.arctan2(v[:, 2], -v[:, 1]))
-
-    t, b = f.top, f.bot
-    return roll_deg(t["SHOULDER"], b["SHOULDER"]) - roll_deg(
-        t["HIP"], b["HIP"]
-    ), DEPTH_CONFIDENCE * f.vis_trunk
+    """The shoulders' roll against the hips' (FORM_RULES.md: shoulder stacking against pelvis
+    stacking), each from its image spread against the set's usual one (roll_from_stack_deg). Only
+    from a raised camera: level with the body a 15 deg turn changes the spread by 3% (cos 15), and
+    MediaPipe's spread wanders 5% in a steady rendered plank. MediaPipe's depth, the cue before,
+    stayed within its +-5 deg wander while the rendered shoulders turned 30 deg, at every height.
+    Past 35 deg round the simulator's planks alarmed trunk_rotation from 45."""
+    elevation = f.elevation_deg
+    shoulders = roll_from_stack_deg(f.shoulder_stack / f.view.shoulder_stack_ratio, elevation)
+    hips = roll_from_stack_deg(f.pelvis_stack / f.view.pelvis_stack_ratio, elevation)
+    seen = float(elevation >= ROLL_RAISED_CAMERA_DEG)
+    return shoulders - hips, f.vis_trunk * seen
 
 
 # --- Whole body in frame and visible (set-up checks) ---------------------------------------------

@@ -23,9 +23,9 @@ from formcheck.kinematics import (
     Side,
     camera_yaw_deg,
     facing_elevation_deg,
-    shoulder_stack_ratio,
     side_from_votes,
     side_votes,
+    stack_ratio,
 )
 from formcheck.metrics import MetricSeries, compute_metrics
 from formcheck.pose import PoseEstimator, PoseFrame, PoseTrack, SourceInfo
@@ -168,7 +168,8 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
     n = len(track)
     if n == 0:
         raise FormcheckError(f"{track.source.path} has no frames.")
-    votes, elevations, stacks, yaws = 0.0, np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    votes, elevations, yaws = 0.0, np.full(n, np.nan), np.full(n, np.nan)
+    stacks = {joint: np.full(n, np.nan) for joint in ("SHOULDER", "HIP")}
     width, height = track.source.width, track.source.height
     for chunk in smoothed_chunks(track):
         sm = chunk.track
@@ -176,11 +177,13 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
         # Both are side-blind: the elevation's sign and the spread are taken as absolute values.
         frames = slice(chunk.start, chunk.start + len(sm))
         elevations[frames] = facing_elevation_deg(sm.world, Side.RIGHT)
-        stacks[frames] = shoulder_stack_ratio(sm.image, Side.RIGHT, width, height)
+        for joint, stack in stacks.items():
+            stack[frames] = stack_ratio(sm.image, Side.RIGHT, width, height, joint)
         yaws[frames] = camera_yaw_deg(sm.world)
     chosen = side or side_from_votes(votes) or Side.RIGHT
     engine = ExerciseEngine(exercise, side_given=side is not None)
-    view = SetView.of(elevations, stacks, running_median(yaws, track.t_s, YAW_WINDOW_S))
+    yaws = running_median(yaws, track.t_s, YAW_WINDOW_S)
+    view = SetView.of(elevations, stacks["SHOULDER"], stacks["HIP"], yaws)
     analysis = Analysis(exercise, chosen, track, view, engine, {})
     for chunk, metrics in analysis._metric_chunks():
         for i, m in enumerate(metrics):
@@ -236,25 +239,30 @@ class LiveMeasurer:
         self.width, self.height = width, height
         self.smoother = make_smoother("live")
         self._last_pose: PoseFrame | None = None
-        self._views: deque[tuple[float, float, float, float]] = deque()  # (t_s, elevation, stack, yaw)
+        # (t_s, elevation, the shoulders' and the hips' stack, yaw)
+        self._views: deque[tuple[float, float, float, float, float]] = deque()
 
     def reset(self) -> None:
         """Forget the past (after a pause): nothing is smoothed across the gap."""
         self.smoother.reset()
         self._last_pose = None
 
-    def _note_view(self, t_s: float, elevation_deg: float, stack_ratio: float, yaw_deg: float) -> None:
-        if not (np.isnan(elevation_deg) or np.isnan(stack_ratio)):
-            self._views.append((t_s, elevation_deg, stack_ratio, yaw_deg))
+    def _note_view(self, t_s: float, values: dict[str, float], yaw_deg: float) -> None:
+        view = (values["camera_elevation_deg"], values["shoulder_stack_ratio"], values["pelvis_stack_ratio"])
+        if not np.any(np.isnan(view)):
+            self._views.append((t_s, *view, yaw_deg))
         while self._views and t_s - self._views[0][0] > VIEW_WINDOW_S:
             self._views.popleft()
 
     def _view(self, t_s: float) -> SetView | None:
         if not self._views:
             return None
-        times, elevations, stacks, yaws = (np.array(v) for v in zip(*self._views, strict=True))
+        times, elevations, shoulder_stacks, pelvis_stacks, yaws = (
+            np.array(v) for v in zip(*self._views, strict=True)
+        )
         recent = yaws[(t_s - times <= YAW_WINDOW_S) & np.isfinite(yaws)]
-        return SetView.of(elevations, stacks, float(np.median(recent)) if len(recent) else 0.0)
+        yaw = float(np.median(recent)) if len(recent) else 0.0
+        return SetView.of(elevations, shoulder_stacks, pelvis_stacks, yaw)
 
     def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
         pose = self.estimator.process(frame_bgr, index, t_s)
@@ -273,7 +281,7 @@ class LiveMeasurer:
         )
         values, confidence = series.frame(0)
         yaw = float(camera_yaw_deg(world[None])[0])
-        self._note_view(t_s, values["camera_elevation_deg"], values["shoulder_stack_ratio"], yaw)
+        self._note_view(t_s, values, yaw)
         return LiveFrame(
             pose, image, world, pose.visibility, FrameMetrics(t_s, values, confidence, True, cut)
         )

@@ -187,6 +187,8 @@ class ExerciseEngine:
             if w.rule.reference is Reference.HOLD_START and w.reference is None:
                 if conf >= CONFIDENT:
                     self._hold_ref_samples.setdefault(w.rule.metric, []).append(value)
+                else:  # a reference never seen is a rule never checked: say so when the hold ends
+                    w.unseen_frames += 1
                 if m.t_s - timer.start_s >= HOLD_REFERENCE_S and self._hold_ref_samples.get(w.rule.metric):
                     w.reference = statistics.median(self._hold_ref_samples[w.rule.metric])
                 continue
