@@ -23,17 +23,20 @@ SETUP_OK = {
 def run(
     exercise: str,
     signals: dict[str, np.ndarray],
-    confidence: dict[str, float] | None = None,
+    confidence: dict[str, float | np.ndarray] | None = None,
     setup: dict[str, float] | None = None,
 ):
-    """Feed per-frame metric arrays (all the same length) through a fresh engine."""
+    """Feed per-frame metric arrays (all the same length) through a fresh engine; a confidence is
+    one number or one per frame."""
     engine = ExerciseEngine(load_exercise(exercise))
     n = len(next(iter(signals.values())))
     events = []
     base = {**SETUP_OK, **(setup or {})}
     for i in range(n):
         values = {**base, **{k: float(v[i]) for k, v in signals.items()}}
-        conf = {k: 1.0 for k in values} | (confidence or {})
+        conf = {k: 1.0 for k in values} | {
+            k: float(np.broadcast_to(c, n)[i]) for k, c in (confidence or {}).items()
+        }
         events.extend(engine.update(FrameMetrics(i / FPS, values, conf, True)))
     events.extend(engine.finish())
     return engine, events
@@ -175,6 +178,23 @@ def test_unseen_metric_raises_no_fault_but_says_it_cannot_see():
     assert all(not r.faults for r in reps_of(events))
     camera = [w for w in engine.warnings if w.code == "camera_view" and "'knee_bend'" in w.message]
     assert len(camera) == 1 and "raise the camera" in camera[0].message
+
+
+def test_a_fault_only_glimpsed_is_raised_but_a_blip_among_good_frames_is_not():
+    """min_duration_s passes blips; a bend seen for two frames at the edge of its peak, and broken
+    in both, is all the evidence there is (a raised camera sees a clam's knee come and go)."""
+    signal = clam_reps(2)
+    knee, seen = np.full(len(signal), 60.0), np.zeros(len(signal))
+    rep1_peak, rep2_peak = int(2.15 * FPS), int(5.25 * FPS)
+    knee[rep1_peak : rep1_peak + 2], seen[rep1_peak : rep1_peak + 2] = 10.0, 1.0  # glimpsed straight
+    seen[rep2_peak - 8 : rep2_peak + 8] = 1.0  # seen bent at the top...
+    knee[rep2_peak : rep2_peak + 2] = 10.0  # ...but for a two-frame dip
+    _, events = run(
+        "clamshell", {"thigh_opening_deg": signal, "knee_flexion_deg": knee}, {"knee_flexion_deg": seen}
+    )
+    first, second = reps_of(events)
+    assert [(f.code, f.value) for f in first.faults] == [("knee_bend", 10.0)]
+    assert second.faults == []
 
 
 def test_too_fast_reps_are_flagged():

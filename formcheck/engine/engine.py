@@ -299,8 +299,10 @@ class ExerciseEngine:
         for w in self._rep_watches:
             if w.rule.phase is Phase.REP_END:
                 fault = w.check_once(t_s, summary.get(w.rule.metric))
-                if fault is not None:
-                    events.append(FaultRaised(t_s, fault, w.rule.cue))
+            else:
+                fault = w.conclude()
+            if fault is not None:
+                events.append(FaultRaised(t_s, fault, w.rule.cue))
         faults = [w.fault for w in self._rep_watches if w.fault is not None]
         score = max(0, round(100 - sum(penalty(f) for f in faults)))
         rep = RepRecord(

@@ -55,7 +55,9 @@ class RuleWatch:
     reference: float | None = None
     seen_frames: int = 0
     unseen_frames: int = 0
+    within_frames: int = 0  # seen and within the limit
     run_start_s: float | None = None
+    run_worst: tuple[float, float] | None = None  # (value, limit) furthest past the limit in the run
     fault: Fault | None = None
     spans: list[Fault] = field(default_factory=list)
     open_span: Fault | None = None
@@ -69,16 +71,20 @@ class RuleWatch:
         """Feed one frame; returns a newly raised fault (the first of the rep, or a new span of a hold)."""
         v = rule_value(self.rule, value, self.reference) if confidence >= CONFIDENT else None
         if v is None or math.isnan(v):
+            # Unseen frames neither break nor end a run: the limit held as long as it could be seen
+            # (a joint's bend flickers in and out of view as the limb turns).
             self.unseen_frames += 1
-            self._end_run()
             return None
         self.seen_frames += 1
         limit = broken_limit(self.rule, v)
         if limit is None:
+            self.within_frames += 1
             self._end_run()
             return None
         if self.run_start_s is None:
             self.run_start_s = t_s
+        if self.run_worst is None or excess(limit, v) > excess(self.run_worst[1], self.run_worst[0]):
+            self.run_worst = (v, limit)
         if t_s - self.run_start_s + 1e-9 < self.rule.min_duration_s:
             return None
         raised = None
@@ -106,8 +112,18 @@ class RuleWatch:
             self.fault = self._fault(value, limit, at_s=t_s)
         return self.fault
 
+    def conclude(self) -> Fault | None:
+        """At the rep's end: a limit broken in every frame it could be seen is raised even if that
+        was shorter than ``min_duration_s``, which is there to pass blips among good frames, not
+        to pass a fault that was only glimpsed (a bend seen at the edges of its peak)."""
+        if self.fault is None and self.within_frames == 0 and self.run_worst is not None:
+            self.fault = self._fault(*self.run_worst, at_s=self.run_start_s)
+            return self.fault
+        return None
+
     def _end_run(self) -> None:
         self.run_start_s = None
+        self.run_worst = None
         self.open_span = None
 
     def _fault(self, value: float, limit: float, **when: float) -> Fault:
