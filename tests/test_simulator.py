@@ -190,6 +190,16 @@ def test_trunk_rotation_is_seen_from_a_raised_camera_and_said_unseen_from_a_leve
     assert not any("trunk_rotation" in o.found | o.unseen for o in raised if "trunk_rotation" not in o.truth)
 
 
+def test_a_raised_camera_sees_the_leg_lifted_too_high():
+    """From above the frontal plane is squeezed by cos(elevation): a 60 deg lift read under the 45
+    deg limit in the image until the squeeze was undone."""
+    for seed in (1, 2):
+        lifted = evaluate(simulate("side-leg-lift", [Fault("over_lift")], view=View.FRONT_RAISED, seed=seed))
+        assert all(("over_lift" in o.found) == ("over_lift" in o.truth) for o in lifted.outcomes)
+        correct = evaluate(simulate("side-leg-lift", [], view=View.FRONT_RAISED, seed=seed))
+        assert correct.count_exact and not any(o.found for o in correct.outcomes)
+
+
 def test_simulate_writes_a_track_that_analyze_scores_with_its_truth(tmp_path):
     runner = CliRunner()
     track = tmp_path / "lift.track.json"
