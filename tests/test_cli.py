@@ -160,14 +160,26 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
         ("knee_flexion_deg", "knee"),
     ]
     text = (Path(__file__).parents[1] / "formcheck" / "exercises" / "clamshell.toml").read_text()
-    for bad, words in (
-        ('joint = "knee", label = "knee"', ["clamshell.toml [overlay]", "'toe'", "ankle"]),
-        ('column = { metric = "knee_flexion_deg"', ["clamshell.toml [report]", "[reps] report"]),
+    for good, bad, words in (
+        ('joint = "knee", label', 'joint = "toe", label', ["clamshell.toml [overlay]", "'toe'", "ankle"]),
+        (
+            'column = { metric = "knee_flexion_deg"',
+            'column = { metric = "leg_abduction_deg"',
+            ["[reps] report"],
+        ),
     ):
-        broken = text.replace(bad, bad.replace('"knee"', '"toe"', 1).replace("knee_flexion", "leg_abduction"))
+        assert good in text
+        broken = text.replace(good, bad)
         with pytest.raises(FormcheckError) as err:
             _parse("clamshell", tomllib.loads(broken))
         assert all(w in str(err.value) for w in words)
+    lift = (Path(__file__).parents[1] / "formcheck" / "exercises" / "side-leg-lift.toml").read_text()
+    with pytest.raises(FormcheckError) as err:
+        _parse(
+            "side-leg-lift",
+            tomllib.loads(lift.replace('implied_by = ["over_lift"]', 'implied_by = ["overlift"]')),
+        )
+    assert all(w in str(err.value) for w in ("side-leg-lift.toml rule 'hip_hike'", "implied_by", "overlift"))
 
 
 def test_exercises_lists_checks_sources_and_activation():

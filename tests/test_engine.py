@@ -197,6 +197,22 @@ def test_a_fault_only_glimpsed_is_raised_but_a_blip_among_good_frames_is_not():
     assert second.faults == []
 
 
+def test_a_fault_that_follows_from_another_is_not_reported_apart():
+    """A pelvis rolling back turns the leg and its toes up with it: stacking the hips is the fix,
+    so a lift with both reports the roll only (side-leg-lift.toml: toes_up implied_by)."""
+    signal = clam_reps(2, low=0.0, high=35.0)
+    roll, toes = np.zeros(len(signal)), np.zeros(len(signal))
+    rep1, rep2 = slice(int(1.5 * FPS), int(3.0 * FPS)), slice(int(4.6 * FPS), int(6.1 * FPS))
+    roll[rep1], toes[rep1] = 30.0, 45.0  # rolled back, toes up with it
+    toes[rep2] = 45.0  # stacked, toes turned up at the hip
+    _, events = run(
+        "side-leg-lift", {"leg_abduction_deg": signal, "pelvis_roll_deg": roll, "toes_up_deg": toes}
+    )
+    first, second = reps_of(events)
+    assert [f.code for f in first.faults] == ["pelvis_rollback"]
+    assert [f.code for f in second.faults] == ["toes_up"]
+
+
 def test_too_fast_reps_are_flagged():
     _, events = run("clamshell", {"thigh_opening_deg": clam_reps(2, up_s=0.3, down_s=0.3)})
     assert all("too_fast" in [f.code for f in r.faults] for r in reps_of(events))

@@ -276,8 +276,13 @@ class ExerciseEngine:
             if phase is Phase.REP_END or (phase is Phase.PEAK and not at_peak):
                 continue
             fault = w.observe(m.t_s, *self._seen(m, w.rule.metric), track_spans=False)
-            if fault is not None:
+            if fault is not None and not self._implied(w):
                 events.append(FaultRaised(m.t_s, fault, w.rule.cue))
+
+    def _implied(self, watch: RuleWatch) -> bool:
+        """Whether a fault this rep already has is the cause of ``watch``'s (Rule.implied_by)."""
+        causes = watch.rule.implied_by
+        return bool(causes) and any(w.fault is not None and w.rule.code in causes for w in self._rep_watches)
 
     def _end_rep(self, t_s: float, events: list[Event]) -> None:
         counter = self.rep_counter
@@ -301,9 +306,9 @@ class ExerciseEngine:
                 fault = w.check_once(t_s, summary.get(w.rule.metric))
             else:
                 fault = w.conclude()
-            if fault is not None:
+            if fault is not None and not self._implied(w):
                 events.append(FaultRaised(t_s, fault, w.rule.cue))
-        faults = [w.fault for w in self._rep_watches if w.fault is not None]
+        faults = [w.fault for w in self._rep_watches if w.fault is not None and not self._implied(w)]
         score = max(0, round(100 - sum(penalty(f) for f in faults)))
         rep = RepRecord(
             len(self.reps) + 1,

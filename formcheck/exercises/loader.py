@@ -133,6 +133,9 @@ class Rule:
     min_duration_s: float = 0.0
     rest_default: float | None = None
     unseen_hint: str = ""
+    # Faults this one follows from (codes of the same exercise): found in the same rep with one of
+    # them, it is not reported apart - the cause's cue is the one to act on.
+    implied_by: tuple[str, ...] = ()
 
     @property
     def limit_text(self) -> str:
@@ -254,7 +257,15 @@ def parse_rule(d: dict, where: str) -> Rule:
         min_duration_s=_number(d, "min_duration_s", where, False) or 0.0,
         rest_default=_number(d, "rest_default", where, False),
         unseen_hint=d.get("unseen_hint", ""),
+        implied_by=_codes(d, "implied_by", where),
     )
+
+
+def _codes(d: dict, key: str, where: str) -> tuple[str, ...]:
+    codes = d.get(key, [])
+    if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
+        raise FormcheckError(f"{where}: '{key}' must be a list of fault codes.")
+    return tuple(codes)
 
 
 def _feedback(d: dict, where: str) -> dict[str, str]:
@@ -340,6 +351,12 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
     if reps is None and hold is None:
         raise FormcheckError(f"{where}: needs a [reps] or a [hold] section (or reps_from / hold_from).")
     rules = tuple(parse_rule(r, where) for r in d.get("rules", []))
+    for rule in rules:
+        unknown = set(rule.implied_by) - {r.code for r in rules if r is not rule}
+        if unknown:
+            raise FormcheckError(
+                f"{where} rule {rule.code!r}: 'implied_by' names no other rule here: {sorted(unknown)}."
+            )
     return Exercise(
         id=exercise_id,
         name=d.get("name", exercise_id),
