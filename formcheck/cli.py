@@ -609,6 +609,9 @@ def exercises(verbose: bool) -> None:
         for rule in ex.rules:
             click.echo(f"    {rule.code:<16} {rule.what}: {rule.limit_text}  ({rule.severity.value})")
             click.echo(f"    {'':<16} source: {rule.source}")
+            if rule.implied_by:
+                causes = " or ".join(rule.implied_by)
+                click.echo(f"    {'':<16} follows from {causes}: with it, only that is reported")
             if verbose:
                 click.echo(f'    {"":<16} cue: "{rule.cue}"')
         click.echo()
