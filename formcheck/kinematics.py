@@ -10,9 +10,10 @@ Conventions (FORM_RULES.md, "Measuring from a camera"):
 - Whether a joint's plane can be seen at all is judged from the world landmarks: a limb that
   points mostly at the camera shows a meaningless 2-D angle, so its confidence drops to 0 and
   the rules say "can't see" instead of guessing.
-- Depth-based measures (leg drifting forward, toes turning up, trunk rotation) use world
-  landmarks, whose depth is the least reliable axis: they carry at most DEPTH_CONFIDENCE and are
-  compared with the person's own start position by the rules, never with absolute numbers.
+- Depth-based measures (the camera's view, the roll's second cue) use world landmarks, whose
+  depth is the least reliable axis: they carry at most DEPTH_CONFIDENCE and are compared with
+  the person's own start position by the rules, never with absolute numbers. A limb's own depth
+  is not a measurement at all (LIMB_DEPTH_CONFIDENCE).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ from formcheck.pose.landmarks import Side
 
 # Confidence ceiling for measures that rest on MediaPipe's depth estimate.
 DEPTH_CONFIDENCE = 0.7
+# ...and for a limb's own depth: none. On rendered leg lifts the leg swung 30 deg towards the
+# camera while MediaPipe's world depth of it stayed within -6 to -9 deg, from every camera height
+# (benchmarks/rendered_accuracy.py); no image-plane cue was found either (the thigh's
+# foreshortening changes by 4% from a raised camera). Its rules say "can't see" rather than pass.
+LIMB_DEPTH_CONFIDENCE = 0.0
 # A bone whose image-plane share (|xy| / |xyz| in world coordinates) is below the first value is
 # seen end-on (no usable 2-D angle); above the second it is fully in view.
 PLANE_HIDDEN, PLANE_VISIBLE = 0.5, 0.8

@@ -21,6 +21,7 @@ from formcheck.kinematics import (
     HANGING_COS,
     HANGING_MIN_LENGTH,
     IN_FRAME_MARGIN,
+    LIMB_DEPTH_CONFIDENCE,
     LOW_CAMERA_DEG,
     LOW_CAMERA_ROLL_NOISE_DEG,
     RECTIFY_MAX_ELEVATION_DEG,
@@ -383,11 +384,13 @@ def pelvis_roll_deg(f: Frames) -> Series:
 
 @metric("leg_forward_deg", "deg", "leg in front of the body's plane")
 def leg_forward_deg(f: Frames) -> Series:
+    """From the limb's depth alone, which a single camera does not measure (LIMB_DEPTH_CONFIDENCE),
+    so its rule says it cannot see the leg drift forward rather than pass every rep."""
     t = f.top
     _, _, anterior_w = body_axes_world(f.world, f.side, "HIP")
     leg_w = f.Wd(t["ANKLE"]) - f.Wd(t["HIP"])
     forward = np.sum(leg_w * anterior_w, axis=-1) / np.maximum(_norm(leg_w), 1e-9)
-    return np.degrees(np.arcsin(np.clip(forward, -1, 1))), DEPTH_CONFIDENCE * f.V(
+    return np.degrees(np.arcsin(np.clip(forward, -1, 1))), LIMB_DEPTH_CONFIDENCE * f.V(
         t["HIP"], t["ANKLE"], t["SHOULDER"]
     )
 
