@@ -38,6 +38,13 @@ LIMB_DEPTH_CONFIDENCE = 0.0
 # A bone whose image-plane share (|xy| / |xyz| in world coordinates) is below the first value is
 # seen end-on (no usable 2-D angle); above the second it is fully in view.
 PLANE_HIDDEN, PLANE_VISIBLE = 0.5, 0.8
+# The same for a shank judged in the image alone, as its length over the thigh's (about 0.9 when
+# both lie across the picture): on rendered clams with straight hips, filmed from 0.3-0.9 m, the
+# shanks point at the lens and measure 0.04-0.32 of the thighs, against 0.67 or more in every
+# other rendered clam; MediaPipe then guesses the ankles and the feet "part" by 0.14-0.23 shank
+# lengths. A kneeling side plank's shanks, seen level, measure 0.23-0.27 (simulator); from above
+# an opening clam's top shank dips to 0.46.
+SHANK_HIDDEN, SHANK_VISIBLE = 0.35, 0.45
 # A joint's bend plane whose normal points at the lens by less than the first share (cosine of the
 # angle to the view axis) shows no usable angle; above the second it is fully in view. Simulated
 # bodies (benchmarks/accuracy.py) show 2-D knee errors of ~10 deg at a share of 0.8.

@@ -26,6 +26,8 @@ from formcheck.kinematics import (
     LOW_CAMERA_ROLL_NOISE_DEG,
     RECTIFY_MAX_ELEVATION_DEG,
     ROLL_RAISED_CAMERA_DEG,
+    SHANK_HIDDEN,
+    SHANK_VISIBLE,
     STACK_BLIND_ELEVATION_DEG,
     SetView,
     _norm,
@@ -288,8 +290,9 @@ def feet_gap_ratio(f: Frames) -> Series:
     shank's length (from world metres, so a shank pointing at the camera does not shrink it). Off
     the line, not from the bottom ankle: sliding along the shank is not coming apart. On rendered
     correct clams from 1.7 m the ankles' distance grew 0.17-0.21 (the top ankle turns with the
-    opening knee, and the pose model drags it further); off the line, 0.09. Past 35 deg round the
-    simulator's clams lost feet_apart from 45."""
+    opening knee, and the pose model drags it further); off the line, 0.09. Not seen while a shank
+    points at the lens (SHANK_HIDDEN). Past 35 deg round the simulator's clams lost feet_apart
+    from 45."""
     t, b = f.top, f.bot
     shank_w = f.Wd(t["ANKLE"]) - f.Wd(t["KNEE"])
     shank_px = np.maximum(_norm(f.P(t["ANKLE"]) - f.P(t["KNEE"])), f.px_per_m * _norm(shank_w))
@@ -297,7 +300,17 @@ def feet_gap_ratio(f: Frames) -> Series:
     off_line = f.B(t["ANKLE"]) - f.B(b["ANKLE"])
     off_line_px = np.abs(bottom_shank[:, 0] * off_line[:, 1] - bottom_shank[:, 1] * off_line[:, 0])
     off_line_px /= np.maximum(_norm(bottom_shank), 1e-6)
-    return off_line_px / np.maximum(shank_px, 1e-6), f.V(t["ANKLE"], b["ANKLE"], t["KNEE"], b["KNEE"])
+    shanks_across = np.minimum(*(_shank_over_thigh(f, leg) for leg in (t, b)))
+    in_view = np.clip((shanks_across - SHANK_HIDDEN) / (SHANK_VISIBLE - SHANK_HIDDEN), 0.0, 1.0)
+    return off_line_px / np.maximum(shank_px, 1e-6), f.V(
+        t["ANKLE"], b["ANKLE"], t["KNEE"], b["KNEE"]
+    ) * in_view
+
+
+def _shank_over_thigh(f: Frames, leg: dict[str, int]) -> np.ndarray:
+    """A leg's shank over its thigh in the image: small when the shank points at the lens."""
+    shank = _norm(f.P(leg["ANKLE"]) - f.P(leg["KNEE"]))
+    return shank / np.maximum(_norm(f.P(leg["KNEE"]) - f.P(leg["HIP"])), 1e-6)
 
 
 @metric("pelvis_tilt_deg", "deg", "pelvis tilt towards the head (hip hike)", max_yaw_deg=20.0)

@@ -188,6 +188,15 @@ def test_trunk_rotation_is_seen_from_a_raised_camera_and_said_unseen_from_a_leve
     assert not any("trunk_rotation" in o.found | o.unseen for o in raised if "trunk_rotation" not in o.truth)
 
 
+def test_the_feet_are_said_unseen_while_the_shins_point_at_the_camera():
+    """Straight hips put a clam's shins end-on to a floor camera; the pose model then guesses the
+    ankles (rendered: the feet "parted" by 0.14-0.23 shank lengths), so the check stands down."""
+    straight = evaluate(simulate("clamshell", [Fault("hip_bend")], seed=1))
+    assert all("feet_apart" in o.unseen and "feet_apart" not in o.found for o in straight.outcomes)
+    bent = evaluate(simulate("clamshell", [Fault("feet_apart")], seed=1))
+    assert all(("feet_apart" in o.found) == ("feet_apart" in o.truth) for o in bent.outcomes)
+
+
 def test_the_leg_drifting_forward_is_said_unseen_rather_than_passed():
     """A front camera does not see a limb move towards it (kinematics.LIMB_DEPTH_CONFIDENCE)."""
     r = evaluate(simulate("side-leg-lift", [Fault("leg_forward")], seed=1, noise="random"))
