@@ -180,6 +180,16 @@ class Frames:
         return self.trunk_len / np.maximum(_norm(self.trunk_w), 1e-6)
 
     @cached_property
+    def raised_camera(self) -> bool:
+        """Looking down steeply enough that a roll's direction shows (ROLL_RAISED_CAMERA_DEG)."""
+        return self.elevation_deg >= ROLL_RAISED_CAMERA_DEG
+
+    @cached_property
+    def shoulder_roll_deg(self) -> np.ndarray:
+        """The shoulders' roll back from their image spread against the set's (roll_from_stack_deg)."""
+        return roll_from_stack_deg(self.shoulder_stack / self.view.shoulder_stack_ratio, self.elevation_deg)
+
+    @cached_property
     def plank(self) -> tuple[np.ndarray, ...]:
         """The side plank's frontal-plane points: (hip mid, shoulder mid, support, kneeling).
 
@@ -387,11 +397,12 @@ def pelvis_roll_deg(f: Frames) -> Series:
     them), so the roll reported is the least they are sure of. Rolls forwards are not this fault:
     0, so that a rep's resting reference is not below zero."""
     elevation = f.elevation_deg
-    image_roll = roll_from_stack_deg(f.shoulder_stack / f.view.shoulder_stack_ratio, elevation)
     world_roll = elevation - f.facing_elevation
-    raised = elevation >= ROLL_RAISED_CAMERA_DEG
-    fused = image_roll if raised else np.minimum(image_roll, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
-    seen = raised or elevation < LOW_CAMERA_DEG
+    if f.raised_camera:
+        fused = f.shoulder_roll_deg
+    else:
+        fused = np.minimum(f.shoulder_roll_deg, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
+    seen = f.raised_camera or elevation < LOW_CAMERA_DEG
     return np.maximum(fused, 0.0), DEPTH_CONFIDENCE * f.V(f.top["SHOULDER"], f.bot["SHOULDER"]) * float(seen)
 
 
@@ -439,11 +450,8 @@ def trunk_rotation_deg(f: Frames) -> Series:
     MediaPipe's spread wanders 5% in a steady rendered plank. MediaPipe's depth, the cue before,
     stayed within its +-5 deg wander while the rendered shoulders turned 30 deg, at every height.
     Past 35 deg round the simulator's planks alarmed trunk_rotation from 45."""
-    elevation = f.elevation_deg
-    shoulders = roll_from_stack_deg(f.shoulder_stack / f.view.shoulder_stack_ratio, elevation)
-    hips = roll_from_stack_deg(f.pelvis_stack / f.view.pelvis_stack_ratio, elevation)
-    seen = float(elevation >= ROLL_RAISED_CAMERA_DEG)
-    return shoulders - hips, f.vis_trunk * seen
+    hips = roll_from_stack_deg(f.pelvis_stack / f.view.pelvis_stack_ratio, f.elevation_deg)
+    return f.shoulder_roll_deg - hips, f.vis_trunk * float(f.raised_camera)
 
 
 # --- Whole body in frame and visible (set-up checks) ---------------------------------------------
