@@ -57,6 +57,12 @@ STACK_BLIND_ELEVATION_DEG = 35.0
 # undoing that. Past this elevation the estimate (~5-10 deg off, benchmarks/rendered_accuracy.py)
 # would blow the correction up, so it is capped here.
 RECTIFY_MAX_ELEVATION_DEG = 50.0
+# The set-up check of facing the camera undoes the same squeeze up to here: the shoulders' spread
+# is a ratio that nothing is computed from. From a 1.7 m shelf as close as frames the body the
+# rendered clams are seen from 62 deg; capped at 50 a slim body with straight hips read 0.30 there
+# through MediaPipe and was refused (0.44 undone). A body lying on its back seen from the side (the
+# shared glute bridge: 63 deg, its front turned away) is told apart by the front's direction.
+FACING_MAX_ELEVATION_DEG = 70.0
 # Below this elevation a shrinking stack of the shoulders is read as a roll back (a level camera
 # cannot tell back from forwards; people roll back), and the stack's change gets confirmed by the
 # body's turn in depth; above it, a shrinking stack is a roll forwards (judgment).
@@ -241,6 +247,9 @@ class SetView:
     # How far off square-on along the body (camera_yaw_deg): one value, or one per frame where the
     # camera moves within the recording (a running median of a few seconds).
     yaw_deg: float | np.ndarray = 0.0
+    # The body's front turned up, away from the camera (lying on the back, seen from the side):
+    # the elevations' median is below -LOW_CAMERA_DEG, where side-lying fronts face the lens.
+    front_faces_away: bool = False
 
     @classmethod
     def of(
@@ -258,6 +267,7 @@ class SetView:
             float(np.nanmedian(shoulder_stack_ratio)),
             float(np.nanmedian(pelvis_stack_ratio)),
             yaw_deg,
+            bool(np.nanmedian(elevation_deg) < -LOW_CAMERA_DEG),
         )
 
     def frames(self, start: int, stop: int) -> SetView:

@@ -18,6 +18,7 @@ import numpy as np
 
 from formcheck.kinematics import (
     DEPTH_CONFIDENCE,
+    FACING_MAX_ELEVATION_DEG,
     HANGING_COS,
     HANGING_MIN_LENGTH,
     IN_FRAME_MARGIN,
@@ -116,6 +117,11 @@ class Frames:
         self.px = image[..., :2] * np.array([width, height], dtype=float)
         # The body's frontal plane as a camera level with it would see it (RECTIFY_MAX_ELEVATION_DEG).
         self.body_px = self.px * np.array([1.0, 1.0 / self.squeeze])
+        self.facing_squeeze = (
+            1.0
+            if view.front_faces_away
+            else math.cos(math.radians(min(self.elevation_deg, FACING_MAX_ELEVATION_DEG)))
+        )
         self.top = {n: int(L[f"{side.value.upper()}_{n}"]) for n in JOINTS}
         self.bot = {n: int(L[f"{side.other.value.upper()}_{n}"]) for n in JOINTS}
         self._done: dict[str, Series] = {}
@@ -217,8 +223,9 @@ def torso_tilt_deg(f: Frames) -> Series:
 @metric("torso_facing_ratio", "ratio", "how squarely the trunk faces the camera")
 def torso_facing_ratio(f: Frames) -> Series:
     """Seen from above the shoulders' spread shrinks by cos(elevation): undone, so the set-up
-    check means the same from any height."""
-    return f.shoulder_stack / f.squeeze, f.vis_trunk
+    check means the same from any height (FACING_MAX_ELEVATION_DEG). A front turned away from the
+    camera is not undone: a body lying on its back shows its shoulders' spread in depth only."""
+    return f.shoulder_stack / f.facing_squeeze, f.vis_trunk
 
 
 @metric(
