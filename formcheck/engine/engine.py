@@ -301,13 +301,12 @@ class ExerciseEngine:
         summary = {**rep_metrics, "duration_s": t_s - counter.start_s}
         if self._off_view(self._last_frame, counter.spec.signal):  # its range is not the body's
             summary["range_deg"] = None
+        # every rule concludes before any is reported, so a cause found last still implies
+        raised = []
         for w in self._rep_watches:
-            if w.rule.phase is Phase.REP_END:
-                fault = w.check_once(t_s, summary.get(w.rule.metric))
-            else:
-                fault = w.conclude()
-            if fault is not None and not self._implied(w):
-                events.append(FaultRaised(t_s, fault, w.rule.cue))
+            rep_end = w.rule.phase is Phase.REP_END
+            raised.append((w, w.check_once(t_s, summary.get(w.rule.metric)) if rep_end else w.conclude()))
+        events += [FaultRaised(t_s, f, w.rule.cue) for w, f in raised if f and not self._implied(w)]
         faults = [w.fault for w in self._rep_watches if w.fault is not None and not self._implied(w)]
         score = max(0, round(100 - sum(penalty(f) for f in faults)))
         rep = RepRecord(
