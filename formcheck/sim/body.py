@@ -65,11 +65,14 @@ class Leg:
 
 @dataclass(frozen=True)
 class Arm:
-    """Shoulder flexion (forward) and abduction (sideways), elbow flexion, degrees."""
+    """Shoulder flexion (forward) and abduction (sideways), elbow flexion, degrees; ``turn`` swings
+    the arm about the trunk's long axis at the shoulder, forwards positive (a planted arm under a
+    turning trunk)."""
 
     shoulder_flexion: Angle = 0.0
     shoulder_abduction: Angle = 0.0
     elbow_flexion: Angle = 0.0
+    turn: Angle = 0.0
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,10 @@ def _landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> tuple[np.nda
         lat = 1.0 if side is Side.RIGHT else -1.0
         shoulder = shoulder_mid + trunk.apply(lat * shape.m(shape.shoulder_width) / 2 * X)
         upper = (
-            trunk * _rot(X, arm.shoulder_flexion, n) * _rot(Y, -lat * np.asarray(arm.shoulder_abduction), n)
+            trunk
+            * _rot(Z, lat * np.asarray(arm.turn), n)
+            * _rot(X, arm.shoulder_flexion, n)
+            * _rot(Y, -lat * np.asarray(arm.shoulder_abduction), n)
         )
         fore = upper * _rot(X, arm.elbow_flexion, n)
         elbow = shoulder + upper.apply(-shape.m(shape.upper_arm) * Z)
@@ -333,6 +339,8 @@ def supported(
             angles.bottom_arm,
             shoulder_abduction=90.0 - incline - np.asarray(angles.trunk_side_bend),
             elbow_flexion=0.0 if straight_arm else 90.0,
+            # the arm stays planted under a trunk that turns on it (which swings it forwards)
+            turn=-np.asarray(angles.trunk_rotation),
         )
         flat = place(body_landmarks(shape, replace(angles, bottom_arm=arm), posture.top), posture)
         d = flat[:, hand, :2] - flat[:, foot, :2]
