@@ -153,7 +153,7 @@ def test_the_exercises_are_the_toml_files_shipped():
 def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_file_and_field():
     from formcheck.errors import FormcheckError
     from formcheck.exercises import load_exercise
-    from formcheck.exercises.loader import _parse, tomllib  # tomli before Python 3.11
+    from formcheck.exercises.loader import _implied_by_hold, _parse, tomllib  # tomli before Python 3.11
 
     assert [(j.metric, j.joint) for j in load_exercise("side-plank-clamshell").overlay] == [
         ("body_line_deg", "hip"),  # the hold's line at the hip, the clam's knee bend at the knee
@@ -180,6 +180,14 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             tomllib.loads(lift.replace('implied_by = ["over_lift"]', 'implied_by = ["overlift"]')),
         )
     assert all(w in str(err.value) for w in ("side-leg-lift.toml rule 'hip_hike'", "implied_by", "overlift"))
+    plank, clam = load_exercise("side-plank"), load_exercise("clamshell")
+    for table, words in (
+        ({"pelvis_rollback": ["trunk_rotaton"]}, ["'pelvis_rollback'", "no hold rule", "trunk_rotaton"]),
+        ({"hip_sag": ["trunk_rotation"]}, ["'hip_sag' is no rep rule", "feet_apart"]),
+    ):
+        with pytest.raises(FormcheckError) as err:
+            _implied_by_hold(clam.rules, plank.rules, {"implied_by": table}, "side-plank-clamshell.toml")
+        assert all(w in str(err.value) for w in ["side-plank-clamshell.toml [implied_by]", *words])
 
 
 def test_exercises_lists_checks_sources_and_activation():

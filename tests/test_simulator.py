@@ -188,6 +188,19 @@ def test_trunk_rotation_is_seen_from_a_raised_camera_and_said_unseen_from_a_leve
     assert not any("trunk_rotation" in o.found | o.unseen for o in raised if "trunk_rotation" not in o.truth)
 
 
+def test_a_trunk_turning_in_the_plank_is_reported_on_the_hold_not_again_as_the_reps_roll_back():
+    """The turn moves the shoulders that the reps' roll-back check reads; the progressions say
+    the rep fault follows from the hold's ([implied_by]), so the user gets the turn's cue alone."""
+    for exercise in ("side-plank-clamshell", "side-plank-leg-lift"):
+        for seed in (1, 2):
+            sim = simulate(exercise, [Fault("trunk_rotation")], seed=seed, view=View.FRONT_RAISED)
+            r = evaluate(sim)
+            assert r.count_exact
+            (hold,) = [o for o in r.outcomes if "trunk_rotation" in o.truth]
+            assert "trunk_rotation" in hold.found
+            assert not any("pelvis_rollback" in o.found for o in r.outcomes)
+
+
 def test_the_feet_are_said_unseen_while_the_shins_point_at_the_camera():
     """Straight hips put a clam's shins end-on to a floor camera; the pose model then guesses the
     ankles (rendered: the feet "parted" by 0.14-0.23 shank lengths), so the check stands down."""

@@ -280,9 +280,17 @@ class ExerciseEngine:
                 events.append(FaultRaised(m.t_s, fault, w.rule.cue))
 
     def _implied(self, watch: RuleWatch) -> bool:
-        """Whether a fault this rep already has is the cause of ``watch``'s (Rule.implied_by)."""
+        """Whether a fault this rep already has, or the hold has had since the rep began, is the
+        cause of ``watch``'s (Rule.implied_by)."""
         causes = watch.rule.implied_by
-        return bool(causes) and any(w.fault is not None and w.rule.code in causes for w in self._rep_watches)
+        if not causes:
+            return False
+        if any(w.fault is not None and w.rule.code in causes for w in self._rep_watches):
+            return True
+        rep_start_s = self.rep_counter.start_s if self.rep_counter is not None else None
+        return rep_start_s is not None and any(
+            span.end_s >= rep_start_s for w in self._hold_watches if w.rule.code in causes for span in w.spans
+        )
 
     def _end_rep(self, t_s: float, events: list[Event]) -> None:
         counter = self.rep_counter

@@ -7,7 +7,7 @@ every field and names the file and the field when something is wrong.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from importlib import resources
 
@@ -387,6 +387,12 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             raise FormcheckError(
                 f"{exercise_id}: omit_rules names no rule of {d['reps_from']}: {sorted(unknown)}."
             )
+        kept = tuple(
+            replace(r, implied_by=tuple(c for c in r.implied_by if c not in omit))
+            for r in reps_ex.rules
+            if r.code not in omit
+        )
+        rep_rules = _implied_by_hold(kept, hold_ex.rules, d, f"{exercise_id}.toml")
         return Exercise(
             id=exercise_id,
             name=d.get("name", exercise_id),
@@ -397,7 +403,7 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             setup_hint=hold_ex.setup_hint,
             reps=reps_ex.reps,
             hold=hold_ex.hold,
-            rules=hold_ex.rules + tuple(r for r in reps_ex.rules if r.code not in omit),
+            rules=hold_ex.rules + rep_rules,
             # the hold's labels (its position is the base), the rep's at the other joints
             overlay=hold_ex.overlay
             + tuple(j for j in reps_ex.overlay if j.joint not in {k.joint for k in hold_ex.overlay}),
@@ -406,6 +412,31 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             | _feedback(d, f"{exercise_id}.toml"),
         )
     return _parse(exercise_id, d)
+
+
+def _implied_by_hold(
+    rep_rules: tuple[Rule, ...], hold_rules: tuple[Rule, ...], d: dict, where: str
+) -> tuple[Rule, ...]:
+    """A progression's [implied_by] table: rep faults that follow from a hold fault at the time
+    (rep rule code = [hold rule codes])."""
+    table = d.get("implied_by", {})
+    if not isinstance(table, dict):
+        raise FormcheckError(f"{where}: [implied_by] must be a table of rep rule = [hold rule codes].")
+    rep_codes, hold_codes = {r.code for r in rep_rules}, {r.code for r in hold_rules}
+    for code in table:
+        if code not in rep_codes:
+            raise FormcheckError(
+                f"{where} [implied_by]: {code!r} is no rep rule here; use one of {sorted(rep_codes)}."
+            )
+        unknown = set(_codes(table, code, f"{where} [implied_by]")) - hold_codes
+        if unknown:
+            raise FormcheckError(
+                f"{where} [implied_by] {code!r}: names no hold rule here: {sorted(unknown)}."
+            )
+    return tuple(
+        replace(r, implied_by=r.implied_by + tuple(table[r.code])) if r.code in table else r
+        for r in rep_rules
+    )
 
 
 def all_exercises() -> list[Exercise]:
