@@ -309,13 +309,17 @@ class ExerciseEngine:
         summary = {**rep_metrics, "duration_s": t_s - counter.start_s}
         if self._off_view(self._last_frame, counter.spec.signal):  # its range is not the body's
             summary["range_deg"] = None
+        watches = self._rep_watches
         # every rule concludes before any is reported, so a cause found last still implies
-        raised = []
-        for w in self._rep_watches:
-            rep_end = w.rule.phase is Phase.REP_END
-            raised.append((w, w.check_once(t_s, summary.get(w.rule.metric)) if rep_end else w.conclude()))
-        events += [FaultRaised(t_s, f, w.rule.cue) for w, f in raised if f and not self._implied(w)]
-        faults = [w.fault for w in self._rep_watches if w.fault is not None and not self._implied(w)]
+        new = [
+            w.check_once(t_s, summary.get(w.rule.metric)) if w.rule.phase is Phase.REP_END else w.conclude()
+            for w in watches
+        ]
+        reported = [w.fault is not None and not self._implied(w) for w in watches]
+        for w, fault, ok in zip(watches, new, reported, strict=True):
+            if fault and ok:
+                events.append(FaultRaised(t_s, fault, w.rule.cue))
+        faults = [w.fault for w, ok in zip(watches, reported, strict=True) if ok]
         score = max(0, round(100 - sum(penalty(f) for f in faults)))
         rep = RepRecord(
             len(self.reps) + 1,
