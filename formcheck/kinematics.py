@@ -35,6 +35,11 @@ DEPTH_CONFIDENCE = 0.7
 # (benchmarks/rendered_accuracy.py); no image-plane cue was found either (the thigh's
 # foreshortening changes by 4% from a raised camera). Its rules say "can't see" rather than pass.
 LIMB_DEPTH_CONFIDENCE = 0.0
+# ...and for the pelvis's sideways tilt (the hip hike): none through MediaPipe, whose hips are placed
+# from the thighs rather than the pelvis. On rendered leg lifts a 20 deg hike moved its hips' axis
+# by 0-1 deg more than the set's correct reps did, from every camera height, while the true hip
+# centres tilted by 9-16 deg (benchmarks/rendered_accuracy.py). Its rule says "can't see".
+PELVIS_TILT_CONFIDENCE = 0.0
 # A bone whose image-plane share (|xy| / |xyz| in world coordinates) is below the first value is
 # seen end-on (no usable 2-D angle); above the second it is fully in view.
 PLANE_HIDDEN, PLANE_VISIBLE = 0.5, 0.8

@@ -25,6 +25,7 @@ from formcheck.kinematics import (
     LIMB_DEPTH_CONFIDENCE,
     LOW_CAMERA_DEG,
     LOW_CAMERA_ROLL_NOISE_DEG,
+    PELVIS_TILT_CONFIDENCE,
     RECTIFY_MAX_ELEVATION_DEG,
     ROLL_RAISED_CAMERA_DEG,
     SHANK_HIDDEN,
@@ -333,7 +334,8 @@ def _shank_over_thigh(f: Frames, leg: dict[str, int]) -> np.ndarray:
 @metric("pelvis_tilt_deg", "deg", "pelvis tilt towards the head (hip hike)", max_yaw_deg=20.0)
 def pelvis_tilt_deg(f: Frames) -> Series:
     """Lateral pelvic tilt: the pelvis axis against the trunk's perpendicular, positive when the top
-    hip moves towards the head. Past 20 deg round the simulator's leg lifts alarmed hip_hike from 30."""
+    hip moves towards the head. Measured, but not trusted from MediaPipe's hips
+    (PELVIS_TILT_CONFIDENCE). Past 20 deg round the simulator's leg lifts alarmed hip_hike from 30."""
     t, b = f.top, f.bot
     pelvis_axis = f.P(t["HIP"]) - f.P(b["HIP"])
     value = np.degrees(
@@ -342,7 +344,7 @@ def pelvis_tilt_deg(f: Frames) -> Series:
         )
     )
     stack, _ = f.get("pelvis_stack_ratio")
-    return value, f.V(t["HIP"], b["HIP"]) * np.minimum(1.0, stack / 0.15)
+    return value, PELVIS_TILT_CONFIDENCE * f.V(t["HIP"], b["HIP"]) * np.minimum(1.0, stack / 0.15)
 
 
 # --- Side plank: a straight line shoulders-hips-support, and the hips off the floor ---------------
