@@ -448,9 +448,9 @@ def perform(
         "trunk_rotation_deg": twist,
         "hold_lift": lift,
     }
-    if not hinged and rep_kind == "clam" and not kneeling_plank:
-        # Lying on straight knees the whole leg swings up and the feet come apart; kneeling, the
-        # straight top leg sits apart from the bottom foot from the start, so nothing changes.
+    if not hinged and rep_kind == "clam":
+        # On a straight knee the whole leg swings up and its foot leaves the other, lying or
+        # kneeling (kneeling it starts apart, and the feet's check compares with the start).
         for rep in reps:
             rep.faults.setdefault("feet_apart", None)
     for rep in reps:
