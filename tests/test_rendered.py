@@ -72,21 +72,25 @@ def test_the_true_keypoints_of_correct_form_are_counted_exactly_and_raise_no_fau
     assert not any(o.found for o in result.outcomes)
 
 
-@pytest.mark.video
-@pytest.mark.parametrize("name", NAMES)
-def test_mediapipe_finds_the_rendered_body_where_the_truth_puts_it(name):
+def _mediapipe_track(video):
     from formcheck.pipeline import extract_track
     from formcheck.pose import PoseLandmarkerEstimator
     from formcheck.sources import VideoFileSource
 
-    video = SAMPLES / f"{name}.mp4"
-    truth = load_truth(truth_path(video))
     source = VideoFileSource(video)
     estimator = PoseLandmarkerEstimator()
     try:
-        track = extract_track(source, source.info, estimator)
+        return extract_track(source, source.info, estimator)
     finally:
         estimator.close()
+
+
+@pytest.mark.video
+@pytest.mark.parametrize("name", NAMES)
+def test_mediapipe_finds_the_rendered_body_where_the_truth_puts_it(name):
+    video = SAMPLES / f"{name}.mp4"
+    truth = load_truth(truth_path(video))
+    track = _mediapipe_track(video)
     whole = track.slice(0, len(track))
     assert whole.has_pose.mean() >= 0.98
     found = whole.image[:, JOINTS, :2] * [640, 360]
@@ -115,21 +119,12 @@ def test_mediapipes_hips_do_not_follow_a_hip_hike_so_it_is_said_unseen():
     """Why PELVIS_TILT_CONFIDENCE is 0: the sample's second lift hikes the pelvis 20 deg. The true
     hip centres show it; MediaPipe's hips (placed from the thighs) rise no more than on the correct
     lifts. Should a pose model follow the pelvis, this fails and the rule can be trusted again."""
-    from formcheck.pipeline import extract_track
-    from formcheck.pose import PoseLandmarkerEstimator
-    from formcheck.sources import VideoFileSource
-
     video = SAMPLES / "side-leg-lift_hip_hike.mp4"
     truth = load_truth(truth_path(video))
     assert [r["faults"] for r in truth["reps"]] == [{}, {"hip_hike": 20.0}, {}]
     true_rises = _hike_of_each_rep_deg(true_keypoint_track(truth), truth)
     assert true_rises[1] - max(true_rises[0], true_rises[2]) > 8.0
-    source = VideoFileSource(video)
-    estimator = PoseLandmarkerEstimator()
-    try:
-        track = extract_track(source, source.info, estimator)
-    finally:
-        estimator.close()
+    track = _mediapipe_track(video)
     model_rises = _hike_of_each_rep_deg(track, truth)
     assert model_rises[1] - max(model_rises[0], model_rises[2]) < 3.0, model_rises
     reps, holds = truth_reps_and_holds(truth)
