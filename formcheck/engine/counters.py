@@ -48,6 +48,14 @@ class RepPhase(str, Enum):
     UP = "up"
 
 
+class Change(Enum):
+    """What a frame changed in a rep or a hold."""
+
+    START = "start"
+    END = "end"
+    ABORT = "abort"  # a rep under way lost its signal: it is dropped, not counted
+
+
 @dataclass
 class RepCounter:
     """Counts reps of a signal that rises from a resting level and comes back.
@@ -130,14 +138,14 @@ class RepCounter:
             return False
         return value - self.base >= max(0.75 * (self.peak - self.base), self.min_range)
 
-    def update(self, t_s: float, value: float | None) -> str | None:
-        """Feed one frame (None = signal not measurable). Returns 'start', 'end', 'abort' or None."""
+    def update(self, t_s: float, value: float | None) -> Change | None:
+        """Feed one frame (None = signal not measurable): the rep's start, end or abort, or None."""
         if value is None:
             if self._last_seen_s is not None and t_s - self._last_seen_s > LOST_SIGNAL_S:
                 was_up = self.phase is RepPhase.UP
                 self.reset()
                 self._last_seen_s = None
-                return "abort" if was_up else None
+                return Change.ABORT if was_up else None
             return None
         self._last_seen_s = t_s
         self._recent.append(value)
@@ -163,7 +171,7 @@ class RepCounter:
                 self._start_small_s = self._still_s if self._still_s is not None else t_s
                 self.peak, self.peak_s = value, t_s
                 self._trace = [(t_s, value)]
-                return "start"
+                return Change.START
             return None
         self._trace.append((t_s, value))
         if value > self.peak:
@@ -175,7 +183,7 @@ class RepCounter:
             self._judged_this_rest = False
             self._rest.clear()
             self._rest.append((t_s, self._floor))
-            return "end"
+            return Change.END
         return None
 
     @property
@@ -217,13 +225,13 @@ class HoldTimer:
 
     def update(
         self, t_s: float, value: float | None, allowed: bool, posed_since_s: float | None = None
-    ) -> str | None:
-        """Returns 'start' (with ``start_s`` backdated to when the signal first rose, but not before
-        ``posed_since_s``, when the start position began to be seen), 'end' or None."""
+    ) -> Change | None:
+        """Returns START (with ``start_s`` backdated to when the signal first rose, but not before
+        ``posed_since_s``, when the start position began to be seen), END or None."""
         if value is None:
             if self.active and self._last_seen_s is not None and t_s - self._last_seen_s > LOST_SIGNAL_S:
                 self.active = False
-                return "end"
+                return Change.END
             return None
         self._last_seen_s = t_s
         if not self.active:
@@ -233,7 +241,7 @@ class HoldTimer:
                     self.active, self._below_since = True, None
                     self.start_s = max(self._above_since, posed_since_s or self._above_since)
                     self.level, self._level_samples = None, []
-                    return "start"
+                    return Change.START
             else:
                 self._above_since = None
             return None
@@ -245,7 +253,7 @@ class HoldTimer:
             self._below_since = t_s if self._below_since is None else self._below_since
             if t_s - self._below_since >= HOLD_DIP_S:
                 self.active, self._above_since = False, None
-                return "end"
+                return Change.END
         else:
             self._below_since = None
         return None

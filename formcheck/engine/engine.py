@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from collections import deque
 
-from formcheck.engine.counters import HoldTimer, RepCounter, RepPhase
+from formcheck.engine.counters import Change, HoldTimer, RepCounter, RepPhase
 from formcheck.engine.events import (
     Event,
     FaultRaised,
@@ -170,11 +170,11 @@ class ExerciseEngine:
         timer = self.hold_timer
         value = self._signal(m, timer.spec.signal, HOLD_MAX_YAW_DEG)
         change = timer.update(m.t_s, value, ready, self.setup.matched_since_s)
-        if change == "start":
+        if change is Change.START:
             self._hold_watches = [RuleWatch(r) for r in self._hold_rules]
             self._hold_ref_samples = {}
             events.append(HoldStarted(m.t_s, len(self.holds) + 1))
-        elif change == "end":
+        elif change is Change.END:
             self._end_hold(timer.end_s, events)
             if self.rep_counter is not None and self.rep_counter.phase is RepPhase.UP:
                 self.rep_counter.reset()
@@ -233,10 +233,10 @@ class ExerciseEngine:
         spec = counter.spec
         value = self._signal(m, spec.signal, COUNT_MAX_YAW_DEG) if active else None
         change = counter.update(m.t_s, value)
-        if change == "abort":
+        if change is Change.ABORT:
             self._rep_watches = []
             return
-        if counter.phase is RepPhase.REST and change != "end":
+        if counter.phase is RepPhase.REST and change is not Change.END:
             for metric in self._rest_metrics:
                 v = self._confident(m, metric)
                 samples = self._rest_samples[metric]
@@ -245,11 +245,11 @@ class ExerciseEngine:
                 while samples and m.t_s - samples[0][0] > REST_REFERENCE_S:
                     samples.popleft()
             return
-        if change == "start":
+        if change is Change.START:
             self._start_rep(m, events)
-        if value is not None and counter.phase is RepPhase.UP or change == "end":
+        if value is not None and counter.phase is RepPhase.UP or change is Change.END:
             self._observe_rep_frame(m, value, events)
-        if change == "end":
+        if change is Change.END:
             self._end_rep(m.t_s, events)
 
     def _start_rep(self, m: FrameMetrics, events: list[Event]) -> None:
