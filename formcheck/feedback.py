@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from formcheck.engine import Event, FaultRaised, HoldEnded, HoldStarted, RepCompleted, SetupWarning
-from formcheck.exercises import Exercise
+from formcheck.exercises import Exercise, Severity
 
 # How long a cue stays on screen, how long the same cue stays quiet after it was given, and how
 # long a cue may wait behind a more important one before it is about a moment that has passed.
@@ -26,7 +26,7 @@ COOLDOWN_S = 6.0
 MAX_WAIT_S = 1.5
 # A hold this good (score) earns praise at its end.
 GOOD_HOLD_SCORE = 80
-SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+SEVERITY_RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
 
 
 class CueKind(IntEnum):
@@ -61,7 +61,7 @@ def cues_from_events(exercise: Exercise, events: list[Event]) -> list[Cue]:
     cues = []
     for e in events:
         if isinstance(e, FaultRaised):
-            rank = SEVERITY_RANK.get(e.fault.severity, 1) * 100 + order.get(e.fault.code, 0)
+            rank = SEVERITY_RANK[e.fault.severity] * 100 + order.get(e.fault.code, 0)
             cues.append(Cue(e.cue, CueKind.FAULT, rank, e.fault.code))
         elif isinstance(e, RepCompleted):
             n = e.rep.index

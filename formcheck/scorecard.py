@@ -32,7 +32,7 @@ def _finite(value):
 
 
 def _fault_dict(f: Fault, in_hold: bool) -> dict:
-    d = {"code": f.code, "severity": f.severity}
+    d = {"code": f.code, "severity": f.severity.value}
     if in_hold:
         d.update(start_s=round(f.start_s, 2), end_s=round(f.end_s, 2))
     else:

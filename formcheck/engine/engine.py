@@ -27,7 +27,7 @@ from formcheck.engine.events import (
 from formcheck.engine.rules import CONFIDENT, RuleWatch, penalty
 from formcheck.engine.setup import SetupMonitor
 from formcheck.engine.views import ViewLog
-from formcheck.exercises import Exercise, Phase, Reference
+from formcheck.exercises import Exercise, Phase, Reference, Severity
 from formcheck.metrics import COUNT_MAX_YAW_DEG, HOLD_MAX_YAW_DEG, METRIC_MAX_YAW_DEG
 
 # The resting position a rule compares with: the last second of rest before the rep.
@@ -206,7 +206,8 @@ class ExerciseEngine:
         for w in self._hold_watches:
             w.spans = [f for f in w.spans if f.start_s < end_s - HOLD_EXIT_S]
         spans = sorted(
-            (f for w in self._hold_watches for f in w.spans if f.severity != "info"), key=lambda f: f.start_s
+            (f for w in self._hold_watches for f in w.spans if f.severity is not Severity.INFO),
+            key=lambda f: f.start_s,
         )
         bad_s, cursor = 0.0, start_s
         for f in spans:  # union of fault spans

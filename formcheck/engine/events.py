@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from formcheck.exercises import Severity
+
 
 @dataclass(frozen=True)
 class FrameMetrics:
@@ -21,7 +23,7 @@ class Fault:
     """A shortcut seen in a rep (``at_s``) or during a span of a hold (``start_s``..``end_s``)."""
 
     code: str
-    severity: str
+    severity: Severity
     value: float
     limit: float
     message: str

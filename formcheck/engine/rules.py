@@ -10,12 +10,12 @@ import math
 from dataclasses import dataclass, field
 
 from formcheck.engine.events import Fault
-from formcheck.exercises import Reference, Rule
+from formcheck.exercises import Reference, Rule, Severity
 
 # Metrics below this confidence never raise a fault.
 CONFIDENT = 0.5
 # Score lost per fault: a base by severity, plus up to the same again for how far past the limit.
-SEVERITY_PENALTY = {"info": 0.0, "warning": 8.0, "error": 20.0}
+SEVERITY_PENALTY = {Severity.INFO: 0.0, Severity.WARNING: 8.0, Severity.ERROR: 20.0}
 
 
 def rule_value(rule: Rule, value: float, reference: float | None) -> float | None:
@@ -43,7 +43,7 @@ def excess(limit: float, value: float) -> float:
 
 
 def penalty(fault: Fault) -> float:
-    base = SEVERITY_PENALTY.get(fault.severity, 8.0)
+    base = SEVERITY_PENALTY[fault.severity]
     return base * (1.0 + min(1.0, excess(fault.limit, fault.value)))
 
 
@@ -128,4 +128,4 @@ class RuleWatch:
 
     def _fault(self, value: float, limit: float, **when: float) -> Fault:
         r = self.rule
-        return Fault(r.code, r.severity.value, round(value, 2), limit, r.message, **when)
+        return Fault(r.code, r.severity, round(value, 2), limit, r.message, **when)
