@@ -54,6 +54,12 @@ SHANK_HIDDEN, SHANK_VISIBLE = 0.35, 0.45
 # angle to the view axis) shows no usable angle; above the second it is fully in view. Simulated
 # bodies (benchmarks/accuracy.py) show 2-D knee errors of ~10 deg at a share of 0.8.
 FACING_HIDDEN, FACING_VISIBLE = 0.6, 0.9
+# The plane the legs lie in (the floor's) is seen squeezed across the body by sin(elevation), so
+# angles in it are measured with that undone: not at all from below the first elevation (MediaPipe
+# puts floor cameras at up to 18 deg, where the undoing would blow up its noise), fully from the
+# second (judgment; rendered clams from 1.7 m: 50-65 deg, a correct knee reads 70-82 through
+# MediaPipe for a true 65-70, a straight one 8-14).
+LYING_PLANE_HIDDEN_DEG, LYING_PLANE_VISIBLE_DEG = 25.0, 35.0
 # Hip stacking is read with full confidence from a camera up to 20 deg above the body's front,
 # none from 35 deg up (real front clips measure a median 1-6 deg, p95 13-22 deg while moving).
 STACK_BLIND_ELEVATION_DEG = 35.0

@@ -25,6 +25,8 @@ from formcheck.kinematics import (
     LIMB_DEPTH_CONFIDENCE,
     LOW_CAMERA_DEG,
     LOW_CAMERA_ROLL_NOISE_DEG,
+    LYING_PLANE_HIDDEN_DEG,
+    LYING_PLANE_VISIBLE_DEG,
     PELVIS_TILT_CONFIDENCE,
     RECTIFY_MAX_ELEVATION_DEG,
     ROLL_RAISED_CAMERA_DEG,
@@ -290,6 +292,26 @@ def knee_flexion_deg(f: Frames) -> Series:
     value = joint_flexion_deg(f.P(t["HIP"]), f.P(t["KNEE"]), f.P(t["ANKLE"]))
     thigh_w, shank_w = f.Wd(t["KNEE"]) - f.Wd(t["HIP"]), f.Wd(t["ANKLE"]) - f.Wd(t["KNEE"])
     return value, f.V(t["HIP"], t["KNEE"], t["ANKLE"]) * bend_visibility(thigh_w, shank_w, f.hinge_w)
+
+
+@metric("knee_flexion_lying_deg", "deg", "knee bend lying still, in the plane the legs lie in")
+def knee_flexion_lying_deg(f: Frames) -> Series:
+    """The top knee's bend in the floor's plane, where lying legs bend (the body's sagittal plane):
+    the image's offsets across the body are undone by sin(elevation). True only while the legs lie
+    still, so rules read it at rest (a clam holds its knee bend through the rep, and at the top
+    the opening thigh leaves that plane: rendered clams from 1.7 m read 5-14 deg there, at any
+    knee). From a level camera the plane is edge-on (LYING_PLANE_HIDDEN_DEG)."""
+    t = f.top
+    squeeze = math.sin(math.radians(min(max(f.elevation_deg, LYING_PLANE_HIDDEN_DEG), 90.0)))
+
+    def in_plane(v: np.ndarray) -> np.ndarray:
+        along, across = np.sum(v * f.trunk_axis, axis=-1), np.sum(v * f.across, axis=-1)
+        return np.stack([along, across / squeeze], axis=-1)
+
+    thigh, shank = in_plane(f.P(t["HIP"]) - f.P(t["KNEE"])), in_plane(f.P(t["ANKLE"]) - f.P(t["KNEE"]))
+    span_deg = LYING_PLANE_VISIBLE_DEG - LYING_PLANE_HIDDEN_DEG
+    seen = np.clip((f.elevation_deg - LYING_PLANE_HIDDEN_DEG) / span_deg, 0.0, 1.0)
+    return 180.0 - angle_deg(thigh, shank), f.V(t["HIP"], t["KNEE"], t["ANKLE"]) * seen
 
 
 @metric("hip_flexion_deg", "deg", "hip bend")

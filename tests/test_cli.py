@@ -153,7 +153,12 @@ def test_the_exercises_are_the_toml_files_shipped():
 def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_file_and_field():
     from formcheck.errors import FormcheckError
     from formcheck.exercises import load_exercise
-    from formcheck.exercises.loader import _implied_by_hold, _parse, tomllib  # tomli before Python 3.11
+    from formcheck.exercises.loader import (
+        _implied_by_hold,
+        _own_versions,
+        _parse,
+        tomllib,
+    )  # tomli before Python 3.11
 
     assert [(j.metric, j.joint) for j in load_exercise("side-plank-clamshell").overlay] == [
         ("body_line_deg", "hip"),  # the hold's line at the hip, the clam's knee bend at the knee
@@ -166,6 +171,16 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             'column = { metric = "knee_flexion_deg"',
             'column = { metric = "leg_abduction_deg"',
             ["[reps] report"],
+        ),
+        (
+            'report_at_rest = { knee_flexion_deg = "knee_flexion_lying_deg"',
+            'report_at_rest = { knee_deg = "knee_flexion_lying_deg"',
+            ["clamshell.toml [reps]", "'report_at_rest' names 'knee_deg'", "not in 'report'"],
+        ),
+        (
+            'report_at_rest = { knee_flexion_deg = "knee_flexion_lying_deg"',
+            'report_at_rest = { knee_flexion_deg = "knee_lying_deg"',
+            ["clamshell.toml [reps] report_at_rest", "unknown metric 'knee_lying_deg'"],
         ),
     ):
         assert good in text
@@ -180,6 +195,17 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             tomllib.loads(lift.replace('implied_by = ["over_lift"]', 'implied_by = ["overlift"]')),
         )
     assert all(w in str(err.value) for w in ("side-leg-lift.toml rule 'hip_hike'", "implied_by", "overlift"))
+    progression = (
+        Path(__file__).parents[1] / "formcheck" / "exercises" / "side-plank-clamshell.toml"
+    ).read_text()
+    with pytest.raises(FormcheckError) as err:
+        _own_versions(
+            load_exercise("clamshell").rules,
+            load_exercise("clamshell").reps,
+            tomllib.loads(progression.replace('code = "knee_bend"', 'code = "knee_bent"')),
+            "side-plank-clamshell.toml",
+        )
+    assert all(w in str(err.value) for w in ("side-plank-clamshell.toml", "[[rules]]", "knee_bent"))
     plank, clam = load_exercise("side-plank"), load_exercise("clamshell")
     for table, words in (
         ({"pelvis_rollback": ["trunk_rotaton"]}, ["'pelvis_rollback'", "no hold rule", "trunk_rotaton"]),

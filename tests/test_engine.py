@@ -172,8 +172,8 @@ def test_unseen_metric_raises_no_fault_but_says_it_cannot_see():
     knee = np.full(len(signal), 5.0)  # would break the knee_bend limit...
     engine, events = run(
         "clamshell",
-        {"thigh_opening_deg": signal, "knee_flexion_deg": knee},
-        confidence={"knee_flexion_deg": 0.1},
+        {"thigh_opening_deg": signal, "knee_flexion_lying_deg": knee},
+        confidence={"knee_flexion_lying_deg": 0.1},
     )  # ...but the camera cannot see it
     assert all(not r.faults for r in reps_of(events))
     camera = [w for w in engine.warnings if w.code == "camera_view" and "'knee_bend'" in w.message]
@@ -182,19 +182,35 @@ def test_unseen_metric_raises_no_fault_but_says_it_cannot_see():
 
 def test_a_fault_only_glimpsed_is_raised_but_a_blip_among_good_frames_is_not():
     """min_duration_s passes blips; a bend seen for two frames at the edge of its peak, and broken
-    in both, is all the evidence there is (a raised camera sees a clam's knee come and go)."""
-    signal = clam_reps(2)
-    knee, seen = np.full(len(signal), 60.0), np.zeros(len(signal))
+    in both, is all the evidence there is (a knee comes in and out of a camera's view)."""
+    signal = clam_reps(2, low=0.0, high=35.0)
+    knee, seen = np.zeros(len(signal)), np.zeros(len(signal))
     rep1_peak, rep2_peak = int(2.15 * FPS), int(5.25 * FPS)
-    knee[rep1_peak : rep1_peak + 2], seen[rep1_peak : rep1_peak + 2] = 10.0, 1.0  # glimpsed straight
-    seen[rep2_peak - 8 : rep2_peak + 8] = 1.0  # seen bent at the top...
-    knee[rep2_peak : rep2_peak + 2] = 10.0  # ...but for a two-frame dip
+    knee[rep1_peak : rep1_peak + 2], seen[rep1_peak : rep1_peak + 2] = 40.0, 1.0  # glimpsed bent
+    seen[rep2_peak - 8 : rep2_peak + 8] = 1.0  # seen straight at the top...
+    knee[rep2_peak : rep2_peak + 2] = 40.0  # ...but for a two-frame dip
     _, events = run(
-        "clamshell", {"thigh_opening_deg": signal, "knee_flexion_deg": knee}, {"knee_flexion_deg": seen}
+        "side-leg-lift", {"leg_abduction_deg": signal, "knee_flexion_deg": knee}, {"knee_flexion_deg": seen}
     )
     first, second = reps_of(events)
-    assert [(f.code, f.value) for f in first.faults] == [("knee_bend", 10.0)]
+    assert [(f.code, f.value) for f in first.faults] == [("knee_bent", 40.0)]
     assert second.faults == []
+
+
+def test_a_set_up_judged_at_rest_is_read_from_the_rest_before_each_rep():
+    """The clam's knee bend is read lying still (phase "rest"): the opening thigh leaves the plane
+    it is measured in, so what it reads at the top says nothing. A straight knee in the rest before
+    rep 2 is that rep's fault, raised as the rep starts; the top's readings are ignored."""
+    signal = clam_reps(3)
+    knee = np.where(signal > 10.0, 5.0, 70.0)  # every top reads straight, every rest bent...
+    rep2_rest = slice(int(3.3 * FPS), int(4.2 * FPS))
+    knee[rep2_rest] = 10.0  # ...but the rest before rep 2, which is straight
+    _, events = run("clamshell", {"thigh_opening_deg": signal, "knee_flexion_lying_deg": knee})
+    reps = reps_of(events)
+    assert [[f.code for f in r.faults] for r in reps] == [[], ["knee_bend"], []]
+    assert [r.metrics["knee_flexion_deg"] for r in reps] == [70.0, 10.0, 70.0]  # as reported
+    raised = next(e for e in events if isinstance(e, FaultRaised) and e.fault.code == "knee_bend")
+    assert reps[1].start_s - 0.3 <= raised.t_s <= reps[1].start_s + 0.5
 
 
 def test_a_fault_that_follows_from_another_is_not_reported_apart():

@@ -63,11 +63,15 @@ class ExerciseEngine:
         # The signals counted or timed, and how far round the camera may stand for them.
         self._counted = [(exercise.reps.signal, COUNT_MAX_YAW_DEG)] if exercise.reps else []
         self._counted += [(exercise.hold.signal, HOLD_MAX_YAW_DEG)] if exercise.hold else []
-        self._rep_rules = [r for r in exercise.rules if r.phase in (Phase.REP, Phase.PEAK, Phase.REP_END)]
+        self._rep_rules = [r for r in exercise.rules if r.phase is not Phase.HOLD]
         self._hold_rules = [r for r in exercise.rules if r.phase is Phase.HOLD]
+        # Report entries read in the rest before each rep rather than at its peak.
+        self._reported_at_rest = dict(exercise.reps.report_at_rest) if exercise.reps else {}
         self._rest_metrics = {
-            r.metric for r in self._rep_rules if r.reference in (Reference.REST, Reference.REST_LOSS_PCT)
-        }
+            r.metric
+            for r in self._rep_rules
+            if r.reference in (Reference.REST, Reference.REST_LOSS_PCT) or r.phase is Phase.REST
+        } | set(self._reported_at_rest.values())
         self._rest_samples: dict[str, deque] = {k: deque() for k in self._rest_metrics}
         self._rep_watches: list[RuleWatch] = []
         self._hold_watches: list[RuleWatch] = []
@@ -254,27 +258,35 @@ class ExerciseEngine:
             self._end_rep(m.t_s, events)
 
     def _start_rep(self, m: FrameMetrics, events: list[Event]) -> None:
+        rest = {k: statistics.median(v for _, v in s) if s else None for k, s in self._rest_samples.items()}
         self._rep_watches = []
         for rule in self._rep_rules:
             w = RuleWatch(rule)
             if rule.reference in (Reference.REST, Reference.REST_LOSS_PCT):
-                samples = [v for _, v in self._rest_samples.get(rule.metric, ())]
-                w.reference = statistics.median(samples) if samples else rule.rest_default
+                w.reference = rest[rule.metric] if rest[rule.metric] is not None else rule.rest_default
             self._rep_watches.append(w)
-        self._peak_report = {k: None for k in self.rep_counter.spec.report}
+        at_rest = {k: rest[metric] for k, metric in self._reported_at_rest.items()}
+        self._peak_report = {k: None for k in self.rep_counter.spec.report} | {
+            k: round(v, 2) for k, v in at_rest.items() if v is not None
+        }
         events.append(RepStarted(m.t_s, len(self.reps) + 1))
+        for w in self._rep_watches:
+            if w.rule.phase is Phase.REST:  # None (never seen still) counts as not seen
+                fault = w.check_once(m.t_s, rest[w.rule.metric])
+                if fault is not None and not self._implied(w):
+                    events.append(FaultRaised(m.t_s, fault, w.rule.cue))
 
     def _observe_rep_frame(self, m: FrameMetrics, value: float | None, events: list[Event]) -> None:
         counter = self.rep_counter
         if value is not None and counter.peak_s == m.t_s:
-            for k in self._peak_report:
+            for k in self._peak_report.keys() - self._reported_at_rest.keys():
                 v = self._confident(m, k)
                 if v is not None:
                     self._peak_report[k] = round(v, 2)
         at_peak = value is not None and counter.at_peak(value)
         for w in self._rep_watches:
             phase = w.rule.phase
-            if phase is Phase.REP_END or (phase is Phase.PEAK and not at_peak):
+            if phase in (Phase.REST, Phase.REP_END) or (phase is Phase.PEAK and not at_peak):
                 continue
             fault = w.observe(m.t_s, *self._seen(m, w.rule.metric), track_spans=False)
             if fault is not None and not self._implied(w):

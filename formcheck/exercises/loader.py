@@ -31,6 +31,7 @@ REP_METRICS = {
 class Phase(str, Enum):
     """When a rule is checked."""
 
+    REST = "rest"  # once per rep, on the still rest before it (a set-up held through the rep)
     REP = "rep"  # every frame of a rep
     PEAK = "peak"  # frames near the top of a rep
     REP_END = "rep_end"  # once per rep, on the rep's own metrics (range, tempo)
@@ -97,6 +98,9 @@ class RepSpec:
     end_fraction: float
     min_range: float
     report: tuple[str, ...] = ()
+    # Report entries read in the rest before each rep, from another measure (name, metric): one
+    # that is only true lying still.
+    report_at_rest: tuple[tuple[str, str], ...] = ()
     # The start rise when the rest is still (the counter's noise floor; see RepCounter): small
     # reps are counted down to this. None: always ``start_rise``.
     quiet_start_rise: float | None = None
@@ -294,6 +298,17 @@ def _overlay(d: dict, where: str) -> tuple[JointLabel, ...]:
     return tuple(labels)
 
 
+def _report_at_rest(r: dict, where: str) -> tuple[tuple[str, str], ...]:
+    table = r.get("report_at_rest", {})
+    if not isinstance(table, dict):
+        raise FormcheckError(f"{where}: 'report_at_rest' must be a table of report entry = metric.")
+    for name, metric in table.items():
+        if name not in r.get("report", []):
+            raise FormcheckError(f"{where}: 'report_at_rest' names {name!r}, which is not in 'report'.")
+        _metric(metric, f"{where} report_at_rest", METRIC_LABELS)
+    return tuple(table.items())
+
+
 def _report_column(d: dict, where: str, reps: RepSpec | None) -> tuple[str, str] | None:
     """The optional [report] column: a measure of each rep's peak, shown in the terminal table."""
     column = d.get("report", {}).get("column")
@@ -331,6 +346,7 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
             end_fraction=_number(r, "end_fraction", f"{where} [reps]"),
             min_range=_number(r, "min_range", f"{where} [reps]"),
             report=tuple(_metric(m, f"{where} [reps]", METRIC_LABELS) for m in r.get("report", [])),
+            report_at_rest=_report_at_rest(r, f"{where} [reps]"),
             quiet_start_rise=_number(r, "quiet_start_rise", f"{where} [reps]", False),
         )
         if reps.quiet_start_rise is not None and not 0.0 < reps.quiet_start_rise <= reps.start_rise:
@@ -392,6 +408,7 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             for r in reps_ex.rules
             if r.code not in omit
         )
+        kept, reps = _own_versions(kept, reps_ex.reps, d, f"{exercise_id}.toml")
         rep_rules = _implied_by_hold(kept, hold_ex.rules, d, f"{exercise_id}.toml")
         return Exercise(
             id=exercise_id,
@@ -401,7 +418,7 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             camera=d.get("camera", ""),
             setup=hold_ex.setup,
             setup_hint=hold_ex.setup_hint,
-            reps=reps_ex.reps,
+            reps=reps,
             hold=hold_ex.hold,
             rules=hold_ex.rules + rep_rules,
             # the hold's labels (its position is the base), the rep's at the other joints
@@ -412,6 +429,23 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             | _feedback(d, f"{exercise_id}.toml"),
         )
     return _parse(exercise_id, d)
+
+
+def _own_versions(
+    rules: tuple[Rule, ...], reps: RepSpec, d: dict, where: str
+) -> tuple[tuple[Rule, ...], RepSpec]:
+    """A progression's own [[rules]], each replacing the rep rule of its code, and its own
+    [reps] report_at_rest: where its position measures a shortcut differently."""
+    own = {r.code: r for r in (parse_rule(r, where) for r in d.get("rules", []))}
+    unknown = own.keys() - {r.code for r in rules}
+    if unknown:
+        raise FormcheckError(
+            f"{where}: [[rules]] replace the reps' rules of the same code; {sorted(unknown)} is none of them."
+        )
+    if "reps" in d:
+        at_rest = _report_at_rest({"report": list(reps.report), **d["reps"]}, f"{where} [reps]")
+        reps = replace(reps, report_at_rest=at_rest)
+    return tuple(own.get(r.code, r) for r in rules), reps
 
 
 def _implied_by_hold(
