@@ -218,6 +218,19 @@ def test_what_the_pose_model_does_not_follow_is_said_unseen_rather_than_passed(c
     assert faulty and all(code in o.unseen and code not in o.found for o in faulty)
 
 
+def test_a_raised_camera_reads_the_clams_knee_bend_lying_still_between_reps():
+    """Read at rest in the floor's plane (knee_flexion_lying_deg), not at the top, where the
+    opening thigh leaves that plane: straight knees are found in every rep, and a correct clam's
+    knee is reported near its true 70 deg."""
+    for seed in (1, 2):
+        straight = evaluate(simulate("clamshell", [Fault("knee_bend")], view=View.FRONT_RAISED, seed=seed))
+        assert all("knee_bend" in o.found for o in straight.outcomes)
+        sim = simulate("clamshell", [], view=View.FRONT_RAISED, seed=seed)
+        card = scorecard_from_analysis(analyze_track(sim.track, load_exercise("clamshell"))).to_dict()
+        assert len(card["reps"]) == 5 and not any(r["faults"] for r in card["reps"])
+        assert all(r["metrics"]["knee_flexion_deg"] == pytest.approx(70.0, abs=10.0) for r in card["reps"])
+
+
 def test_a_raised_camera_sees_the_leg_lifted_too_high():
     """From above the frontal plane is squeezed by cos(elevation): a 60 deg lift read under the 45
     deg limit in the image until the squeeze was undone."""
