@@ -203,6 +203,7 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             load_exercise("clamshell").rules,
             load_exercise("clamshell").reps,
             tomllib.loads(progression.replace('code = "knee_bend"', 'code = "knee_bent"')),
+            tomllib.loads(text),
             "side-plank-clamshell.toml",
         )
     assert all(w in str(err.value) for w in ("side-plank-clamshell.toml", "[[rules]]", "knee_bent"))

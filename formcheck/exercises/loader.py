@@ -408,7 +408,7 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             for r in reps_ex.rules
             if r.code not in omit
         )
-        kept, reps = _own_versions(kept, reps_ex.reps, d, f"{exercise_id}.toml")
+        kept, reps = _own_versions(kept, reps_ex.reps, d, _read_toml(d["reps_from"]), f"{exercise_id}.toml")
         rep_rules = _implied_by_hold(kept, hold_ex.rules, d, f"{exercise_id}.toml")
         return Exercise(
             id=exercise_id,
@@ -432,16 +432,22 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
 
 
 def _own_versions(
-    rules: tuple[Rule, ...], reps: RepSpec, d: dict, where: str
+    rules: tuple[Rule, ...], reps: RepSpec, d: dict, reps_toml: dict, where: str
 ) -> tuple[tuple[Rule, ...], RepSpec]:
-    """A progression's own [[rules]], each replacing the rep rule of its code, and its own
-    [reps] report_at_rest: where its position measures a shortcut differently."""
-    own = {r.code: r for r in (parse_rule(r, where) for r in d.get("rules", []))}
-    unknown = own.keys() - {r.code for r in rules}
-    if unknown:
-        raise FormcheckError(
-            f"{where}: [[rules]] replace the reps' rules of the same code; {sorted(unknown)} is none of them."
-        )
+    """A progression's own [[rules]], each changing the fields it gives of the rep rule of its code
+    (``reps_toml``: the rep exercise's definition), and its own [reps] report_at_rest: where its
+    position measures a shortcut differently."""
+    codes = {r.code for r in rules}
+    base = {r.get("code"): r for r in reps_toml.get("rules", [])}
+    own = {}
+    for changes in d.get("rules", []):
+        code = changes.get("code")
+        if code not in codes:
+            raise FormcheckError(
+                f"{where}: [[rules]] change the reps' rules of the same code; {code!r} is none of them."
+            )
+        rule = parse_rule({**base[code], **changes}, where)
+        own[code] = replace(rule, implied_by=tuple(c for c in rule.implied_by if c in codes))
     if "reps" in d:
         at_rest = _report_at_rest({"report": list(reps.report), **d["reps"]}, f"{where} [reps]")
         reps = replace(reps, report_at_rest=at_rest)
