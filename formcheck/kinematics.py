@@ -1,5 +1,6 @@
 """The geometry behind the metrics (metrics.py): joint planes, image-plane openings, the camera's
-view of the body (elevation, yaw), the roll seen in the shoulders' stack, the working side.
+view of the body (elevation, yaw), the roll seen in the shoulders' stack, the clam's turn about the
+hip-ankle line, the working side.
 
 Every function works on arrays with a leading frame axis (N, 33, ...), so offline analysis
 computes a whole recording at once and live mode calls the same code with N = 1.
@@ -60,6 +61,18 @@ FACING_HIDDEN, FACING_VISIBLE = 0.6, 0.9
 # second (judgment; rendered clams from 1.7 m: 50-65 deg, a correct knee reads 70-82 through
 # MediaPipe for a true 65-70, a straight one 8-14).
 LYING_PLANE_HIDDEN_DEG, LYING_PLANE_VISIBLE_DEG = 25.0, 35.0
+# The top knee rests at its lowest: a set's rest is taken as this low percentile of the knee's rise
+# (judgment: a clam set rests between reps for a third of its time or more, and the percentile
+# keeps clear of a few stray frames).
+KNEE_REST_PERCENTILE = 15.0
+# ...and the knee must rest this far in front of its hip-ankle line (over the trunk's length) for its
+# turn about the line to be measured (judgment: rendered clams, hips bent 45 deg, 0.4-0.6).
+KNEE_TURN_MIN_RADIUS = 0.15
+# The turn is measured from cameras this far above the body's front, fully from the second: the
+# rest's depth below the line is r sin(elevation), and lower down its error grows into the opening
+# (rendered clams, true openings 45-54 deg: from 1.7 m, seen from 47-64 deg, they read 40-66
+# through MediaPipe; from 0.9 m, 24-35 deg, 47-93, where the image angle read 24-34).
+KNEE_TURN_HIDDEN_DEG, KNEE_TURN_VISIBLE_DEG = 35.0, 45.0
 # Hip stacking is read with full confidence from a camera up to 20 deg above the body's front,
 # none from 35 deg up (real front clips measure a median 1-6 deg, p95 13-22 deg while moving).
 STACK_BLIND_ELEVATION_DEG = 35.0
@@ -95,6 +108,11 @@ IN_FRAME_MARGIN = 0.05
 
 def _norm(v: np.ndarray) -> np.ndarray:
     return np.linalg.norm(v, axis=-1)
+
+
+def seen_from_elevation(elevation_deg: float, hidden_deg: float, visible_deg: float) -> float:
+    """0..1: how well a camera this far above the body's front sees a measure that needs height."""
+    return float(np.clip((elevation_deg - hidden_deg) / (visible_deg - hidden_deg), 0.0, 1.0))
 
 
 def plane_visibility(bone_world: np.ndarray) -> np.ndarray:
@@ -226,11 +244,8 @@ def camera_yaw_deg(world: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(towards_camera, -1.0, 1.0)))
 
 
-def stack_ratio(
-    image: np.ndarray, side: Side, width: int, height: int, joint: str = "SHOULDER"
-) -> np.ndarray:
-    """A pair of joints' (the shoulders', the hips') image spread across the trunk over the trunk's
-    image length (N,)."""
+def _trunk_px(image: np.ndarray, side: Side, width: int, height: int):
+    """(a landmark's pixels by name, the trunk's image length, the unit vector across it)."""
     px = image[..., :2] * np.array([width, height], dtype=float)
     top, bot = side.value.upper(), side.other.value.upper()
 
@@ -240,7 +255,46 @@ def stack_ratio(
     trunk = (P(f"{top}_SHOULDER") + P(f"{bot}_SHOULDER")) / 2 - (P(f"{top}_HIP") + P(f"{bot}_HIP")) / 2
     trunk_len = np.maximum(_norm(trunk), 1e-6)
     across = np.stack([-trunk[:, 1], trunk[:, 0]], axis=-1) / trunk_len[:, None]
+    return P, trunk_len, across
+
+
+def stack_ratio(
+    image: np.ndarray, side: Side, width: int, height: int, joint: str = "SHOULDER"
+) -> np.ndarray:
+    """A pair of joints' (the shoulders', the hips') image spread across the trunk over the trunk's
+    image length (N,)."""
+    P, trunk_len, across = _trunk_px(image, side, width, height)
+    top, bot = side.value.upper(), side.other.value.upper()
     return np.abs(np.sum((P(f"{top}_{joint}") - P(f"{bot}_{joint}")) * across, axis=-1)) / trunk_len
+
+
+def knee_rise_ratio(image: np.ndarray, side: Side, width: int, height: int) -> np.ndarray:
+    """Per frame, how far the top knee sits above the line from its hip to its ankle in the picture
+    (up is the top of the image), over the trunk's image length (N,).
+
+    The clam's knee turns about that line. Seen from ``e`` above the body's front, a knee at a
+    distance r in front of the line sits r sin(e) below it at rest and r sin(opening - e) above it
+    as the clam opens (opening_about_leg_deg).
+    """
+    P, trunk_len, _ = _trunk_px(image, side, width, height)
+    top = side.value.upper()
+    axis = P(f"{top}_ANKLE") - P(f"{top}_HIP")
+    axis = axis / np.maximum(_norm(axis), 1e-6)[:, None]
+    up = np.stack([axis[:, 1], -axis[:, 0]], axis=-1)
+    up = np.where((up[:, 1] > 0)[:, None], -up, up)  # image y grows downwards
+    return np.sum((P(f"{top}_KNEE") - P(f"{top}_HIP")) * up, axis=-1) / trunk_len
+
+
+def opening_about_leg_deg(rise_ratio: np.ndarray, rest_rise_ratio: float, elevation_deg: float) -> np.ndarray:
+    """The top knee's turn about its hip-ankle line from rest (deg), seen from ``elevation_deg``:
+    its rise is r sin(opening - e) and its rest's -r sin(e), so the opening is e + arcsin(rise / r)
+    (knee_rise_ratio). NaN where the rest is not clearly below the line (a camera level with the
+    body, or a knee not in front of it), where r is unknown."""
+    sin_e = math.sin(math.radians(elevation_deg))
+    r = -rest_rise_ratio / sin_e if sin_e > 1e-6 else float("nan")
+    if not r >= KNEE_TURN_MIN_RADIUS:
+        return np.full(np.shape(rise_ratio), np.nan)
+    return elevation_deg + np.degrees(np.arcsin(np.clip(rise_ratio / r, -1.0, 1.0)))
 
 
 @dataclass(frozen=True)
@@ -261,6 +315,9 @@ class SetView:
     # The body's front turned up, away from the camera (lying on the back, seen from the side):
     # the elevations' median is below -LOW_CAMERA_DEG, where side-lying fronts face the lens.
     front_faces_away: bool = False
+    # Where the top knee rests against its hip-ankle line (knee_rise_ratio): the set's lowest,
+    # KNEE_REST_PERCENTILE of its rises. NaN when not judged.
+    knee_rest_rise_ratio: float = float("nan")
 
     @classmethod
     def of(
@@ -269,16 +326,19 @@ class SetView:
         shoulder_stack_ratio: np.ndarray,
         pelvis_stack_ratio: np.ndarray,
         yaw_deg: float | np.ndarray = 0.0,
+        knee_rise_ratio: np.ndarray | None = None,
     ) -> SetView:
         """The view of frames with these per-frame estimates (NaN where no person)."""
         if np.all(np.isnan(elevation_deg)):
             return cls(0.0, float("nan"), float("nan"), yaw_deg)
+        knee_seen = knee_rise_ratio is not None and np.any(np.isfinite(knee_rise_ratio))
         return cls(
             float(np.nanmedian(np.abs(elevation_deg))),
             float(np.nanmedian(shoulder_stack_ratio)),
             float(np.nanmedian(pelvis_stack_ratio)),
             yaw_deg,
             bool(np.nanmedian(elevation_deg) < -LOW_CAMERA_DEG),
+            float(np.nanpercentile(knee_rise_ratio, KNEE_REST_PERCENTILE)) if knee_seen else float("nan"),
         )
 
     def frames(self, start: int, stop: int) -> SetView:

@@ -23,6 +23,7 @@ from formcheck.kinematics import (
     Side,
     camera_yaw_deg,
     facing_elevation_deg,
+    knee_rise_ratio,
     side_from_votes,
     side_votes,
     stack_ratio,
@@ -170,6 +171,7 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
         raise FormcheckError(f"{track.source.path} has no frames.")
     votes, elevations, yaws = 0.0, np.full(n, np.nan), np.full(n, np.nan)
     stacks = {joint: np.full(n, np.nan) for joint in ("SHOULDER", "HIP")}
+    knee_rises = {s: np.full(n, np.nan) for s in Side}  # the working side is not known yet
     width, height = track.source.width, track.source.height
     for chunk in smoothed_chunks(track):
         sm = chunk.track
@@ -180,10 +182,12 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
         for joint, stack in stacks.items():
             stack[frames] = stack_ratio(sm.image, Side.RIGHT, width, height, joint)
         yaws[frames] = camera_yaw_deg(sm.world)
+        for s, rise in knee_rises.items():
+            rise[frames] = knee_rise_ratio(sm.image, s, width, height)
     chosen = side or side_from_votes(votes) or Side.RIGHT
     engine = ExerciseEngine(exercise, side_given=side is not None)
     yaws = running_median(yaws, track.t_s, YAW_WINDOW_S)
-    view = SetView.of(elevations, stacks["SHOULDER"], stacks["HIP"], yaws)
+    view = SetView.of(elevations, stacks["SHOULDER"], stacks["HIP"], yaws, knee_rises[chosen])
     analysis = Analysis(exercise, chosen, track, view, engine, {})
     for chunk, metrics in analysis._metric_chunks():
         for i, m in enumerate(metrics):
@@ -239,8 +243,8 @@ class LiveMeasurer:
         self.width, self.height = width, height
         self.smoother = make_smoother("live")
         self._last_pose: PoseFrame | None = None
-        # (t_s, elevation, the shoulders' and the hips' stack, yaw)
-        self._views: deque[tuple[float, float, float, float, float]] = deque()
+        # (t_s, elevation, the shoulders' and the hips' stack, the knee's rise, yaw)
+        self._views: deque[tuple[float, float, float, float, float, float]] = deque()
 
     def reset(self) -> None:
         """Forget the past (after a pause): nothing is smoothed across the gap."""
@@ -248,7 +252,12 @@ class LiveMeasurer:
         self._last_pose = None
 
     def _note_view(self, t_s: float, values: dict[str, float], yaw_deg: float) -> None:
-        view = (values["camera_elevation_deg"], values["shoulder_stack_ratio"], values["pelvis_stack_ratio"])
+        view = (
+            values["camera_elevation_deg"],
+            values["shoulder_stack_ratio"],
+            values["pelvis_stack_ratio"],
+            values["knee_rise_ratio"],
+        )
         if not np.any(np.isnan(view)):
             self._views.append((t_s, *view, yaw_deg))
         while self._views and t_s - self._views[0][0] > VIEW_WINDOW_S:
@@ -257,12 +266,12 @@ class LiveMeasurer:
     def _view(self, t_s: float) -> SetView | None:
         if not self._views:
             return None
-        times, elevations, shoulder_stacks, pelvis_stacks, yaws = (
+        times, elevations, shoulder_stacks, pelvis_stacks, knee_rises, yaws = (
             np.array(v) for v in zip(*self._views, strict=True)
         )
         recent = yaws[(t_s - times <= YAW_WINDOW_S) & np.isfinite(yaws)]
         yaw = float(np.median(recent)) if len(recent) else 0.0
-        return SetView.of(elevations, shoulder_stacks, pelvis_stacks, yaw)
+        return SetView.of(elevations, shoulder_stacks, pelvis_stacks, yaw, knee_rises)
 
     def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
         pose = self.estimator.process(frame_bgr, index, t_s)

@@ -182,6 +182,11 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             'report_at_rest = { knee_flexion_deg = "knee_lying_deg"',
             ["clamshell.toml [reps] report_at_rest", "unknown metric 'knee_lying_deg'"],
         ),
+        (
+            'range = "knee_opening_deg"',
+            'range = "knee_opening"',
+            ["clamshell.toml [reps] range", "unknown metric 'knee_opening'"],
+        ),
     ):
         assert good in text
         broken = text.replace(good, bad)

@@ -115,6 +115,27 @@ def test_small_reps_are_counted_and_flagged_after_a_still_rest():
         assert all(r.metrics["range_deg"] == pytest.approx(opening, abs=0.1) for r in reps)
 
 
+def test_the_range_is_read_in_the_bodys_terms_where_they_are_seen():
+    """From a raised camera the clam's image angle shrinks (a correct 50 deg clam shows ~20): its
+    range, and small_range, come from the knee's turn about the hip-foot line at the peak against
+    the rest before it. Where that is not seen, the counted image angle's range stands in."""
+    signal = clam_reps(3, high=22.0)  # every rep opens 17 deg in the picture...
+    turn = (signal - 5.0) / 17.0 * np.array([50.0]).repeat(len(signal))  # ...and 50 in the body
+    rep3 = slice(int(6.6 * FPS), len(signal))
+    turn[rep3] *= 0.2  # ...but the third only 10
+    _, events = run("clamshell", {"thigh_opening_deg": signal, "knee_opening_deg": turn + 3.0})
+    reps = reps_of(events)
+    # (the rest's last second holds the start of the rise: its median is a little up)
+    assert [r.metrics["range_deg"] for r in reps] == pytest.approx([50.0, 50.0, 10.0], abs=2.0)
+    assert [[f.code for f in r.faults] for r in reps] == [[], [], ["small_range"]]
+    _, events = run(
+        "clamshell", {"thigh_opening_deg": signal, "knee_opening_deg": turn}, {"knee_opening_deg": 0.0}
+    )
+    reps = reps_of(events)
+    assert [r.metrics["range_deg"] for r in reps] == pytest.approx([17.0, 17.0, 17.0], abs=0.1)
+    assert all([f.code for f in r.faults] == ["small_range"] for r in reps)
+
+
 def test_a_movement_below_the_quiet_floor_or_a_twitch_is_not_a_rep():
     _, events = run("clamshell", {"thigh_opening_deg": clam_reps(3, high=5.0 + 2.0)})
     assert reps_of(events) == []

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from bodies import HEIGHT, PELVIS_HALF_M, WIDTH, side_lying, stack
 
-from formcheck.kinematics import Side, detect_side, plane_visibility
+from formcheck.kinematics import (
+    Side,
+    detect_side,
+    knee_rise_ratio,
+    opening_about_leg_deg,
+    plane_visibility,
+)
 from formcheck.metrics import compute_metrics
 from formcheck.pose.landmarks import Landmark as L
 
@@ -66,6 +72,45 @@ def test_a_top_ankle_sliding_along_the_bottom_shank_is_not_feet_apart():
     image[0, L.RIGHT_ANKLE, :2] -= 0.3 * bottom  # a third of a shank towards the bottom knee
     slid = compute_metrics(image, world, vis, WIDTH, HEIGHT, Side.RIGHT).values["feet_gap_ratio"][0]
     assert slid == pytest.approx(rest, abs=0.01)
+
+
+def clam_seen_from_above(opening_deg: float, elevation_deg: float) -> np.ndarray:
+    """Image landmarks (33, 3) of a lying clam's top leg, its knee turned ``opening_deg`` about the
+    hip-ankle line, seen by an orthographic camera ``elevation_deg`` above the body's front."""
+    e, o = math.radians(elevation_deg), math.radians(opening_deg)
+    # Body axes: x along the body (feet to head), y up, z towards the camera.
+    body = {
+        "RIGHT_HIP": (0.0, 0.1, 0.0),
+        "LEFT_HIP": (0.0, -0.1, 0.0),
+        "RIGHT_SHOULDER": (0.5, 0.15, 0.0),
+        "LEFT_SHOULDER": (0.5, -0.15, 0.0),
+        "RIGHT_ANKLE": (-0.7, 0.1, 0.0),
+        # 0.3 m in front of the hip-ankle line at rest, turning up about it
+        "RIGHT_KNEE": (-0.35, 0.1 + 0.3 * math.sin(o), 0.3 * math.cos(o)),
+    }
+    image = np.full((33, 3), 0.5)
+    for name, (x, y, z) in body.items():
+        up = y * math.cos(e) - z * math.sin(e)  # what is nearer the camera looks lower from above
+        image[L[name], :2] = (0.5 + 0.4 * x, 0.5 - 0.4 * up)
+    return image
+
+
+@pytest.mark.parametrize("elevation", [40.0, 60.0])
+@pytest.mark.parametrize("opening", [5.0, 15.0, 45.0, 70.0])
+def test_the_clams_opening_is_its_knees_turn_about_the_hip_ankle_line(opening, elevation):
+    """From above, the thighs' image angle shrinks; the knee's rise against its rest gives the
+    turn in the body's own terms, exactly."""
+    rest, opened = (clam_seen_from_above(a, elevation) for a in (0.0, opening))
+    rises = knee_rise_ratio(np.stack([rest, opened]), Side.RIGHT, 1000, 1000)
+    assert opening_about_leg_deg(rises, float(rises[0]), elevation) == pytest.approx([0.0, opening], abs=1e-6)
+
+
+def test_a_level_camera_cannot_see_the_clams_turn():
+    """Level with the body the knee rests on the hip-ankle line: the turn's radius is unknown."""
+    rest = clam_seen_from_above(0.0, 0.0)
+    rise = knee_rise_ratio(rest[None], Side.RIGHT, 1000, 1000)
+    assert np.isnan(opening_about_leg_deg(rise, float(rise[0]), 0.0)).all()
+    assert np.isnan(opening_about_leg_deg(rise, float(rise[0]), 5.0)).all()
 
 
 @pytest.mark.parametrize("roll", [20.0, 45.0])

@@ -72,6 +72,12 @@ class ExerciseEngine:
             for r in self._rep_rules
             if r.reference in (Reference.REST, Reference.REST_LOSS_PCT) or r.phase is Phase.REST
         } | set(self._reported_at_rest.values())
+        # The rep's range in the body's own terms, from another measure than the counted signal.
+        self._range_metric = exercise.reps.range_metric if exercise.reps else None
+        if self._range_metric:
+            self._rest_metrics.add(self._range_metric)
+        self._range_rest: float | None = None
+        self._range_peak: float | None = None
         self._rest_samples: dict[str, deque] = {k: deque() for k in self._rest_metrics}
         self._rep_watches: list[RuleWatch] = []
         self._hold_watches: list[RuleWatch] = []
@@ -266,6 +272,8 @@ class ExerciseEngine:
                 w.reference = rest[rule.metric] if rest[rule.metric] is not None else rule.rest_default
             self._rep_watches.append(w)
         at_rest = {k: rest[metric] for k, metric in self._reported_at_rest.items()}
+        self._range_rest = rest[self._range_metric] if self._range_metric else None
+        self._range_peak = None
         self._peak_report = {k: None for k in self.rep_counter.spec.report} | {
             k: round(v, 2) for k, v in at_rest.items() if v is not None
         }
@@ -283,6 +291,8 @@ class ExerciseEngine:
                 v = self._confident(m, k)
                 if v is not None:
                     self._peak_report[k] = round(v, 2)
+            if self._range_metric:
+                self._range_peak = self._confident(m, self._range_metric)
         at_peak = value is not None and counter.at_peak(value)
         for w in self._rep_watches:
             phase = w.rule.phase
@@ -314,7 +324,7 @@ class ExerciseEngine:
         # a measure whose rule saw nothing in this rep is reported unseen, not as a stray value
         unseen = {w.rule.metric for w in self._rep_watches if w.unseen} | self.blind_metrics
         rep_metrics = {
-            "range_deg": round(counter.range, 1),
+            "range_deg": round(self._rep_range(), 1),
             **{k: None if k in unseen else v for k, v in self._peak_report.items()},
             "up_s": round(up_s, 2),
             "down_s": round(down_s, 2),
@@ -347,6 +357,13 @@ class ExerciseEngine:
         self._note_unseen(self._rep_watches, t_s, UNSEEN_REPS_BEFORE_WARNING, events)
         self._rep_watches = []
         events.append(RepCompleted(t_s, rep))
+
+    def _rep_range(self) -> float:
+        """The rep's range: its range measure at the peak against the rest before it, where the
+        exercise has one and it was seen (RepSpec.range_metric); else the counted signal's."""
+        if self._range_peak is None or self._range_rest is None:
+            return self.rep_counter.range
+        return self._range_peak - self._range_rest
 
     def finish(self) -> list[Event]:
         """Close the set: end an open hold, drop an unfinished rep, report a set-up never matched."""

@@ -101,6 +101,9 @@ class RepSpec:
     # Report entries read in the rest before each rep, from another measure (name, metric): one
     # that is only true lying still.
     report_at_rest: tuple[tuple[str, str], ...] = ()
+    # The rep's range (range_deg, its rules' and the scorecard's) from this measure, at the peak
+    # against the rest before it, where it is seen; else (None, or unseen) from the counted signal.
+    range_metric: str | None = None
     # The start rise when the rest is still (the counter's noise floor; see RepCounter): small
     # reps are counted down to this. None: always ``start_rise``.
     quiet_start_rise: float | None = None
@@ -309,6 +312,10 @@ def _report_at_rest(r: dict, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(table.items())
 
 
+def _range_metric(r: dict, where: str) -> str | None:
+    return _metric(r["range"], f"{where} range", METRIC_LABELS) if "range" in r else None
+
+
 def _report_column(d: dict, where: str, reps: RepSpec | None) -> tuple[str, str] | None:
     """The optional [report] column: a measure of each rep's peak, shown in the terminal table."""
     column = d.get("report", {}).get("column")
@@ -348,6 +355,7 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
             report=tuple(_metric(m, f"{where} [reps]", METRIC_LABELS) for m in r.get("report", [])),
             report_at_rest=_report_at_rest(r, f"{where} [reps]"),
             quiet_start_rise=_number(r, "quiet_start_rise", f"{where} [reps]", False),
+            range_metric=_range_metric(r, f"{where} [reps]"),
         )
         if reps.quiet_start_rise is not None and not 0.0 < reps.quiet_start_rise <= reps.start_rise:
             raise FormcheckError(f"{where} [reps]: 'quiet_start_rise' must be above 0, at most 'start_rise'.")
@@ -435,8 +443,8 @@ def _own_versions(
     rules: tuple[Rule, ...], reps: RepSpec, d: dict, reps_toml: dict, where: str
 ) -> tuple[tuple[Rule, ...], RepSpec]:
     """A progression's own [[rules]], each changing the fields it gives of the rep rule of its code
-    (``reps_toml``: the rep exercise's definition), and its own [reps] report_at_rest: where its
-    position measures a shortcut differently."""
+    (``reps_toml``: the rep exercise's definition), and its own [reps] report_at_rest and range
+    (absent: none): where its position measures a shortcut differently."""
     codes = {r.code for r in rules}
     base = {r.get("code"): r for r in reps_toml.get("rules", [])}
     own = {}
@@ -450,7 +458,7 @@ def _own_versions(
         own[code] = replace(rule, implied_by=tuple(c for c in rule.implied_by if c in codes))
     if "reps" in d:
         at_rest = _report_at_rest({"report": list(reps.report), **d["reps"]}, f"{where} [reps]")
-        reps = replace(reps, report_at_rest=at_rest)
+        reps = replace(reps, report_at_rest=at_rest, range_metric=_range_metric(d["reps"], f"{where} [reps]"))
     return tuple(own.get(r.code, r) for r in rules), reps
 
 
