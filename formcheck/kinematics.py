@@ -94,6 +94,11 @@ LOW_CAMERA_DEG = 20.0
 # From this elevation up a 15 deg roll back grows the shoulders' spread by 17% or more, clear of
 # MediaPipe's noise on correct reps (rendered benchmark: up to ~15%).
 ROLL_RAISED_CAMERA_DEG = 35.0
+# With the hips' spread as a cue too (a leg lift's), from this elevation up: there a 15 deg roll back
+# grows the hips' spread by 11% (cos(roll - elevation)), and the rendered leg lifts' other reps moved
+# it by at most 6 deg of roll, where the pose model puts the 1.7 m camera at 30-43 deg and the 0.9 m
+# one at 8-23.
+HIPS_ROLL_RAISED_CAMERA_DEG = 28.0
 # From a low camera both roll cues read up to ~20 deg on correct rendered clams (up to 8 deg on
 # leg lifts) and ~33 deg on a 30 deg roll back: this much of a reading is noise.
 LOW_CAMERA_ROLL_NOISE_DEG = 8.0

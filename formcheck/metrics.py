@@ -21,6 +21,7 @@ from formcheck.kinematics import (
     FACING_MAX_ELEVATION_DEG,
     HANGING_COS,
     HANGING_MIN_LENGTH,
+    HIPS_ROLL_RAISED_CAMERA_DEG,
     IN_FRAME_MARGIN,
     KNEE_TURN_HIDDEN_DEG,
     KNEE_TURN_VISIBLE_DEG,
@@ -462,6 +463,22 @@ def pelvis_roll_deg(f: Frames) -> Series:
         fused = np.minimum(f.shoulder_roll_deg, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
     seen = f.raised_camera or elevation < LOW_CAMERA_DEG
     return np.maximum(fused, 0.0), DEPTH_CONFIDENCE * f.V(f.top["SHOULDER"], f.bot["SHOULDER"]) * float(seen)
+
+
+@metric("pelvis_roll_hips_deg", "deg", "pelvis and trunk rolled back, the hips' stack a cue too (deg)")
+def pelvis_roll_hips_deg(f: Frames) -> Series:
+    """pelvis_roll_deg with the hips' own image spread as a second cue from above, for a working leg
+    that leaves it alone. A leg lift rises in the body's frontal plane: rendered from 1.7 m (all
+    bodies, seen from 30-43 deg), every rep without a roll moved it by at most 6 deg of roll, and a
+    30 deg roll back by 18-32, where the shoulders showed 9-25. A clam's opening thigh drags the pose
+    model's top hip with it instead (correct clams: up to 17 deg from 1.7 m). Raised from
+    HIPS_ROLL_RAISED_CAMERA_DEG, lower than the shoulders' alone need."""
+    if f.elevation_deg < HIPS_ROLL_RAISED_CAMERA_DEG:
+        return f.get("pelvis_roll_deg")
+    hips = roll_from_stack_deg(f.pelvis_stack / f.view.pelvis_stack_ratio, f.elevation_deg)
+    t, b = f.top, f.bot
+    seen = f.V(t["SHOULDER"], b["SHOULDER"], t["HIP"], b["HIP"])
+    return np.maximum(np.maximum(f.shoulder_roll_deg, hips), 0.0), DEPTH_CONFIDENCE * seen
 
 
 @metric("leg_forward_deg", "deg", "leg in front of the body's plane")

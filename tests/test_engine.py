@@ -243,7 +243,7 @@ def test_a_fault_that_follows_from_another_is_not_reported_apart():
     roll[rep1], toes[rep1] = 30.0, 45.0  # rolled back, toes up with it
     toes[rep2] = 45.0  # stacked, toes turned up at the hip
     _, events = run(
-        "side-leg-lift", {"leg_abduction_deg": signal, "pelvis_roll_deg": roll, "toes_up_deg": toes}
+        "side-leg-lift", {"leg_abduction_deg": signal, "pelvis_roll_hips_deg": roll, "toes_up_deg": toes}
     )
     first, second = reps_of(events)
     assert [f.code for f in first.faults] == ["pelvis_rollback"]

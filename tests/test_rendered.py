@@ -15,11 +15,14 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import FIXTURES, ROOT
 
 from formcheck.evaluate import evaluate_track, truth_reps_and_holds
 from formcheck.exercises import load_exercise
+from formcheck.pipeline import analyze_track
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.track_io import load_track
+from formcheck.scorecard import scorecard_from_analysis
 from formcheck.sim import FAULTS
 from formcheck.sim.render import PENETRATION_TOLERANCE_M, load_truth, true_keypoint_track, truth_path
 
@@ -130,6 +133,40 @@ def test_mediapipes_hips_do_not_follow_a_hip_hike_so_it_is_said_unseen():
     reps, holds = truth_reps_and_holds(truth)
     result = evaluate_track(track, load_exercise("side-leg-lift"), reps, holds)
     assert result.count_exact and all("hip_hike" in o.unseen and not o.found for o in result.outcomes)
+
+
+def _rendered_fixture(name: str):
+    """MediaPipe's landmarks of a benchmark render (benchmarks/rendered_accuracy.py, committed as a
+    track, so no pose model runs) and the render's true reps."""
+    truth = json.loads((FIXTURES / f"{name}.truth.json").read_text())
+    return load_track(FIXTURES / f"{name}.track.json.gz"), truth
+
+
+def test_from_above_a_clams_range_is_its_true_opening_and_small_reps_alone_are_flagged():
+    """From 1.7 m the heavy body's correct clams (true 46-54 deg) open 18-26 deg in the picture,
+    under the small_range limit; their knee's turn about the hip-foot line reads the true opening.
+    A 15 deg rep among full ones is still flagged."""
+    track, truth = _rendered_fixture("rendered_clamshell_correct_heavy_1.7m")
+    card = scorecard_from_analysis(analyze_track(track, load_exercise("clamshell"))).to_dict()
+    true_ranges = [r["metrics"]["range_deg"] for r in truth["reps"]]
+    assert [r["metrics"]["range_deg"] for r in card["reps"]] == pytest.approx(true_ranges, abs=8.0)
+    assert [r["faults"] for r in card["reps"]] == [[], [], []]
+    track, truth = _rendered_fixture("rendered_clamshell_small_range_average_1.7m")
+    card = scorecard_from_analysis(analyze_track(track, load_exercise("clamshell"))).to_dict()
+    assert [[f["code"] for f in r["faults"]] for r in card["reps"]] == [[], ["small_range"], []]
+    assert card["reps"][1]["metrics"]["range_deg"] == pytest.approx(
+        truth["reps"][1]["metrics"]["range_deg"], abs=6.0
+    )
+
+
+def test_from_above_a_leg_lifts_roll_back_is_caught_by_the_hips_stack():
+    """From 1.7 m MediaPipe puts the camera 30-43 deg above a leg lift, where the shoulders alone
+    cannot tell a roll: the hips' spread, which the lifting leg leaves alone, catches it."""
+    track, truth = _rendered_fixture("rendered_side-leg-lift_pelvis_rollback_slim_1.7m")
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(track, load_exercise("side-leg-lift"), reps, holds)
+    assert result.count_exact
+    assert ["pelvis_rollback" in o.found for o in result.outcomes] == [False, True, False]
 
 
 @pytest.mark.skipif(
