@@ -513,7 +513,7 @@ def toes_up_deg(f: Frames) -> Series:
     turned = np.degrees(
         np.arcsin(np.clip(np.sum(foot_img * across_leg, axis=-1) / np.maximum(foot_px, 1e-6), -1, 1))
     )
-    roll, _ = f.get("pelvis_roll_deg")
+    roll, _ = f.get("pelvis_roll_hips_deg")
     return turned + (f.elevation_deg - roll), f.V(t["HEEL"], t["FOOT_INDEX"], t["ANKLE"])
 
 
