@@ -66,7 +66,7 @@ LYING_PLANE_HIDDEN_DEG, LYING_PLANE_VISIBLE_DEG = 25.0, 35.0
 # keeps clear of a few stray frames).
 KNEE_REST_PERCENTILE = 15.0
 # ...and the knee must rest this far in front of its hip-ankle line (over the trunk's length) for its
-# turn about the line to be measured (judgment: rendered clams, hips bent 45 deg, 0.4-0.6).
+# turn about the line to be measured (judgment: rendered clams rest 0.35-0.56 in front of it).
 KNEE_TURN_MIN_RADIUS = 0.15
 # The turn is measured from cameras this far above the body's front, fully from the second: the
 # rest's depth below the line is r sin(elevation), and lower down its error grows into the opening
