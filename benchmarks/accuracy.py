@@ -67,7 +67,8 @@ def run_cell(cell: Cell, seed: int, live: bool = False) -> SequenceResult:
     faults = []
     if cell.fault != "correct":
         kind = next(k for k in FAULTS[cell.exercise] if k.code == cell.fault)
-        magnitude = kind.severe if cell.size == "2x" else kind.limit + 0.1 * (kind.severe - kind.limit)
+        view, _ = VIEWS[cell.view]
+        magnitude = kind.severe if cell.size == "2x" else kind.at_limit(raised=view is View.FRONT_RAISED)
         faults = [Fault(cell.fault, magnitude)]
     view, yaw = VIEWS[cell.view]
     top = Side.RIGHT if seed % 2 else Side.LEFT

@@ -53,15 +53,21 @@ class FaultKind:
     valid: tuple[float, float] = (0.0, 90.0)  # sizes a body can do, in ``unit``
     bound: str = "max"  # which of the rule's limits the shortcut crosses ("min": knees too straight)
     neutral: float = 0.0  # the rule's measure with no shortcut (180: a straight body line)
-    body_limit: float | None = None  # the limit in the body's terms, where the rule's is the image's
+    # The limit in the body's terms seen from a level camera, where the rule's measure is the image's
+    # (from a raised one the rule's own measure is the body's).
+    level_limit: float | None = None
 
-    @property
-    def limit(self) -> float:
-        """The shortcut's size at the checker's limit."""
-        if self.body_limit is not None:
-            return self.body_limit
+    def limit(self, raised: bool = False) -> float:
+        """The shortcut's size at the checker's limit, seen from a raised camera or a level one."""
+        if self.level_limit is not None and not raised:
+            return self.level_limit
         (rule,) = [r for r in load_exercise(self.exercise).rules if r.code == self.code]
         return abs(getattr(rule, self.bound) - self.neutral)
+
+    def at_limit(self, raised: bool = False) -> float:
+        """A size just past the limit: a tenth of the way on towards ``severe``."""
+        limit = self.limit(raised)
+        return limit + 0.1 * (self.severe - limit)
 
 
 def _clam(code: str, unit: str, severe: float, **kw) -> FaultKind:
@@ -93,10 +99,11 @@ _CLAM_FAULTS = [
         "small_range",
         "deg opening",
         15.5,
-        note="the limit is 20 deg in the image, ~31 deg true from the front; the image shows about half of "
-        "a small opening, and reps down to ~5 deg true count after a still rest",
+        note="the limit is 20 deg true from a raised camera (the knee's turn), 20 in the image, ~31 true, "
+        "from a level one; the image shows about half of a small opening, and reps down to ~5 deg true "
+        "count after a still rest",
         valid=(1.0, 90.0),
-        body_limit=31.0,
+        level_limit=31.0,
     ),
     _clam("too_fast", "s up", 0.25, valid=(0.05, 5.0), bound="min"),
 ]
