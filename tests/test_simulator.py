@@ -21,6 +21,7 @@ from formcheck.pose import PoseTrack
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.scorecard import scorecard_from_analysis
 from formcheck.sim import (
+    FAULTS,
     BodyShape,
     Fault,
     JointAngles,
@@ -48,6 +49,18 @@ def test_segments_keep_their_length_and_a_clam_keeps_the_feet_together():
     # the knee rises as the clam opens while the feet stay where they were
     assert np.all(np.diff(scene[:, L.RIGHT_KNEE, 1]) > 0)
     assert np.ptp(scene[:, L.RIGHT_ANKLE], axis=0) == pytest.approx(np.zeros(3), abs=1e-9)
+
+
+@pytest.mark.parametrize("raised", [False, True])
+def test_every_shortcut_just_past_its_limit_crosses_the_rule_towards_twice_it(raised):
+    """The benchmarks' "limit" faults: a tenth of the way from the limit to twice it, on the side
+    the rule's limit is broken (the clam's small_range from a level camera in the body's terms)."""
+    for kinds in FAULTS.values():
+        for kind in kinds:
+            limit, size = kind.limit(raised), kind.at_limit(raised)
+            assert min(limit, kind.severe) < size < max(limit, kind.severe), kind.code
+    (small,) = [k for k in FAULTS["clamshell"] if k.code == "small_range"]
+    assert small.limit(raised) == (20.0 if raised else 31.0)
 
 
 def test_a_pelvis_roll_back_turns_the_top_hip_away_from_a_front_camera_by_that_angle():

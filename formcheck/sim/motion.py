@@ -103,6 +103,7 @@ _CLAM_FAULTS = [
         "from a level one; the image shows about half of a small opening, and reps down to ~5 deg true "
         "count after a still rest",
         valid=(1.0, 90.0),
+        bound="min",
         level_limit=31.0,
     ),
     _clam("too_fast", "s up", 0.25, valid=(0.05, 5.0), bound="min"),
