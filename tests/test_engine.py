@@ -250,6 +250,18 @@ def test_a_fault_that_follows_from_another_is_not_reported_apart():
     assert [f.code for f in second.faults] == ["toes_up"]
 
 
+def test_a_bent_knee_that_reads_as_an_over_lift_is_reported_as_the_knee():
+    """From above a bent knee's foot, behind the body, lifts the hip-ankle line the lift is read
+    from: straightening the knee is the fix (side-leg-lift.toml: over_lift implied_by)."""
+    signal = clam_reps(2, low=0.0, high=55.0)  # both read past the 45 deg over-lift limit...
+    knee = np.zeros(len(signal))
+    knee[int(1.5 * FPS) : int(3.0 * FPS)] = 40.0  # ...the first on a bent knee
+    _, events = run("side-leg-lift", {"leg_abduction_deg": signal, "knee_flexion_deg": knee})
+    first, second = reps_of(events)
+    assert [f.code for f in first.faults] == ["knee_bent"]
+    assert [f.code for f in second.faults] == ["over_lift"]
+
+
 def test_too_fast_reps_are_flagged():
     _, events = run("clamshell", {"thigh_opening_deg": clam_reps(2, up_s=0.3, down_s=0.3)})
     assert all("too_fast" in [f.code for f in r.faults] for r in reps_of(events))
