@@ -208,6 +208,11 @@ class Frames:
         return roll_from_stack_deg(self.shoulder_stack / self.view.shoulder_stack_ratio, self.elevation_deg)
 
     @cached_property
+    def hip_roll_deg(self) -> np.ndarray:
+        """The hips' roll back from their image spread against the set's (roll_from_stack_deg)."""
+        return roll_from_stack_deg(self.pelvis_stack / self.view.pelvis_stack_ratio, self.elevation_deg)
+
+    @cached_property
     def plank(self) -> tuple[np.ndarray, ...]:
         """The side plank's frontal-plane points: (hip mid, shoulder mid, support, kneeling).
 
@@ -475,10 +480,9 @@ def pelvis_roll_hips_deg(f: Frames) -> Series:
     HIPS_ROLL_RAISED_CAMERA_DEG, lower than the shoulders' alone need."""
     if f.elevation_deg < HIPS_ROLL_RAISED_CAMERA_DEG:
         return f.get("pelvis_roll_deg")
-    hips = roll_from_stack_deg(f.pelvis_stack / f.view.pelvis_stack_ratio, f.elevation_deg)
     t, b = f.top, f.bot
     seen = f.V(t["SHOULDER"], b["SHOULDER"], t["HIP"], b["HIP"])
-    return np.maximum(np.maximum(f.shoulder_roll_deg, hips), 0.0), DEPTH_CONFIDENCE * seen
+    return np.maximum(np.maximum(f.shoulder_roll_deg, f.hip_roll_deg), 0.0), DEPTH_CONFIDENCE * seen
 
 
 @metric("leg_forward_deg", "deg", "leg in front of the body's plane")
@@ -525,8 +529,7 @@ def trunk_rotation_deg(f: Frames) -> Series:
     MediaPipe's spread wanders 5% in a steady rendered plank. MediaPipe's depth, the cue before,
     stayed within its +-5 deg wander while the rendered shoulders turned 30 deg, at every height.
     Past 35 deg round the simulator's planks alarmed trunk_rotation from 45."""
-    hips = roll_from_stack_deg(f.pelvis_stack / f.view.pelvis_stack_ratio, f.elevation_deg)
-    return f.shoulder_roll_deg - hips, f.vis_trunk * float(f.raised_camera)
+    return f.shoulder_roll_deg - f.hip_roll_deg, f.vis_trunk * float(f.raised_camera)
 
 
 # --- Whole body in frame and visible (set-up checks) ---------------------------------------------
