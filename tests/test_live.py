@@ -8,6 +8,7 @@ the real clips through MediaPipe at real-time pace.
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 
@@ -21,6 +22,7 @@ from formcheck.engine import FrameMetrics
 from formcheck.engine.setup import frame_problems
 from formcheck.exercises import load_exercise
 from formcheck.feedback import Coach, Cue, CueKind, Speaker, make_speaker
+from formcheck.interrupts import Terminated, deferred_interrupts, terminate_as_interrupt
 from formcheck.kinematics import Side
 from formcheck.live import EndReason, LiveSession, run_live
 from formcheck.pipeline import LiveMeasurer, analyze_track
@@ -392,6 +394,21 @@ def test_ctrl_c_or_a_crash_mid_session_still_leaves_the_reps_counted(clam, tmp_p
         run_live(frames, session, FailingDisplay(session, 3, RuntimeError("boom")), True)
     saved = json.loads((crash_dir / "scorecard.json").read_text())
     assert saved["live"]["ended_by"] == "failed" and saved["summary"]["reps"] == 3
+
+
+def test_ctrl_c_inside_the_pose_model_takes_effect_when_its_frame_is_done():
+    """MediaPipe's objects print a traceback when interrupted mid-construction: a signal that
+    arrives during a frame is held until the frame is done, then acts as it would have."""
+    steps = []
+    with pytest.raises(KeyboardInterrupt), deferred_interrupts():
+        signal.raise_signal(signal.SIGINT)
+        steps.append("the frame finished")
+    assert steps == ["the frame finished"]
+    with pytest.raises(Terminated), terminate_as_interrupt(), deferred_interrupts():
+        signal.raise_signal(signal.SIGTERM)
+        steps.append("and again")
+    assert steps[-1] == "and again"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 # A rep still coming down when the recording stops is not finished: compare the reps that ended

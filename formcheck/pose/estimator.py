@@ -28,6 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from formcheck.errors import FormcheckError
+from formcheck.interrupts import deferred_interrupts
 from formcheck.pose.frame import PoseFrame
 from formcheck.quiet import quiet_native_stderr
 
@@ -83,7 +84,7 @@ class PoseLandmarkerEstimator:
             num_poses=1,
         )
         try:
-            with quiet_native_stderr():
+            with deferred_interrupts(), quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
                 # One blank frame starts the graph (and its native logging) while stderr is hidden.
                 self._landmarker.detect_for_video(self._image(np.zeros((64, 64, 3), np.uint8)), 0)
@@ -104,20 +105,21 @@ class PoseLandmarkerEstimator:
         # source repeats or rounds two frame times onto one millisecond.
         ms = max(int(round(t_s * 1000)), self._last_ms + 1)
         self._last_ms = ms
-        image = self._image(frame_bgr)
-        if self._logs_started:
-            result = self._landmarker.detect_for_video(image, ms)
-        else:  # the first person found starts one more native logger
-            with quiet_native_stderr():
+        with deferred_interrupts():
+            image = self._image(frame_bgr)
+            if self._logs_started:
                 result = self._landmarker.detect_for_video(image, ms)
-            self._logs_started = bool(result.pose_landmarks)
+            else:  # the first person found starts one more native logger
+                with quiet_native_stderr():
+                    result = self._landmarker.detect_for_video(image, ms)
+                self._logs_started = bool(result.pose_landmarks)
         if not result.pose_landmarks:
             return PoseFrame(index, t_s)
         landmarks = _landmark_arrays(result.pose_landmarks[0], result.pose_world_landmarks[0])
         return PoseFrame(index, t_s, *landmarks)
 
     def close(self) -> None:
-        with quiet_native_stderr():  # LiteRT logs its accelerators' teardown
+        with deferred_interrupts(), quiet_native_stderr():  # LiteRT logs its accelerators' teardown
             self._landmarker.close()
 
 
