@@ -102,6 +102,12 @@ HIPS_ROLL_RAISED_CAMERA_DEG = 28.0
 # From a low camera both roll cues read up to ~20 deg on correct rendered clams (up to 8 deg on
 # leg lifts) and ~33 deg on a 30 deg roll back: this much of a reading is noise.
 LOW_CAMERA_ROLL_NOISE_DEG = 8.0
+# The face turned up (face_turn_deg) is a roll cue where MediaPipe sees the face this well. Rendered
+# 30 deg roll backs turned it by 15-47 deg through MediaPipe from 0.3 m and 0.9 m (clams and leg
+# lifts, all bodies), every other rendered rep by at most 13, and the shared real clips' correct
+# reps by at most 7: the head turns with a trunk that rolls. From a raised camera it read 5-24 on
+# the roll backs, where the shoulders' spread is clearer.
+FACE_ROLL_MIN_VISIBILITY = 0.5
 # A limb "hangs" from the trunk (all fours) when it points within 35 deg of straight down across
 # it and is longer than half the trunk in the image (judgment: the shared donkey kick hangs 3-4
 # limbs in every frame; side-lying and side-plank clips, shared and rendered, at most 1).
@@ -290,6 +296,33 @@ def knee_rise_ratio(image: np.ndarray, side: Side, width: int, height: int) -> n
     return np.sum((P(f"{top}_KNEE") - P(f"{top}_HIP")) * up, axis=-1) / trunk_len
 
 
+def face_turn_deg(image: np.ndarray, world: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Per frame, how far the face is turned up from the camera (deg), side-blind (N,): the nose's
+    image offset above its ears' midpoint, across the trunk, over its true distance from them
+    (world metres at the trunk's pixels per metre).
+
+    Lying on the side, the nose points at the body's front. Seen from ``e`` above it, a body rolled
+    back by r shows the offset as d sin(r - e), so against its own rest (-e) this reads the roll
+    itself from any height. The stacks' spreads go as cos(r - e) instead and barely move where r
+    is near e; the face moves most there.
+    """
+    px = image[..., :2] * np.array([width, height], dtype=float)
+    shoulders = (px[:, int(L.LEFT_SHOULDER)] + px[:, int(L.RIGHT_SHOULDER)]) / 2
+    hips = (px[:, int(L.LEFT_HIP)] + px[:, int(L.RIGHT_HIP)]) / 2
+    trunk_w = (world[:, int(L.LEFT_SHOULDER)] + world[:, int(L.RIGHT_SHOULDER)]) / 2 - (
+        world[:, int(L.LEFT_HIP)] + world[:, int(L.RIGHT_HIP)]
+    ) / 2
+    px_per_m = _norm(shoulders - hips) / np.maximum(_norm(trunk_w), 1e-6)
+    axis = (shoulders - hips) / np.maximum(_norm(shoulders - hips), 1e-6)[:, None]
+    up = np.stack([axis[:, 1], -axis[:, 0]], axis=-1)
+    up = np.where((up[:, 1] > 0)[:, None], -up, up)  # image y grows downwards
+    ears_px = (px[:, int(L.LEFT_EAR)] + px[:, int(L.RIGHT_EAR)]) / 2
+    ears_w = (world[:, int(L.LEFT_EAR)] + world[:, int(L.RIGHT_EAR)]) / 2
+    nose_px = np.maximum(px_per_m * _norm(world[:, int(L.NOSE)] - ears_w), 1e-6)
+    offset = np.sum((px[:, int(L.NOSE)] - ears_px) * up, axis=-1) / nose_px
+    return np.degrees(np.arcsin(np.clip(offset, -1.0, 1.0)))
+
+
 def opening_about_leg_deg(rise_ratio: np.ndarray, rest_rise_ratio: float, elevation_deg: float) -> np.ndarray:
     """The top knee's turn about its hip-ankle line from rest (deg), seen from ``elevation_deg``:
     its rise is r sin(opening - e) and its rest's -r sin(e), so the opening is e + arcsin(rise / r)
@@ -323,6 +356,8 @@ class SetView:
     # Where the top knee rests against its hip-ankle line (knee_rise_ratio): the set's lowest,
     # KNEE_REST_PERCENTILE of its rises. NaN when not judged.
     knee_rest_rise_ratio: float = float("nan")
+    # How the face usually turns from the camera (face_turn_deg): the set's median. NaN when unseen.
+    face_turn_deg: float = float("nan")
 
     @classmethod
     def of(
@@ -332,11 +367,13 @@ class SetView:
         pelvis_stack_ratio: np.ndarray,
         yaw_deg: float | np.ndarray = 0.0,
         knee_rise_ratio: np.ndarray | None = None,
+        face_turn_deg: np.ndarray | None = None,
     ) -> SetView:
         """The view of frames with these per-frame estimates (NaN where no person)."""
         if np.all(np.isnan(elevation_deg)):
             return cls(0.0, float("nan"), float("nan"), yaw_deg)
         knee_seen = knee_rise_ratio is not None and np.any(np.isfinite(knee_rise_ratio))
+        face_seen = face_turn_deg is not None and np.any(np.isfinite(face_turn_deg))
         return cls(
             float(np.nanmedian(np.abs(elevation_deg))),
             float(np.nanmedian(shoulder_stack_ratio)),
@@ -344,6 +381,7 @@ class SetView:
             yaw_deg,
             bool(np.nanmedian(elevation_deg) < -LOW_CAMERA_DEG),
             float(np.nanpercentile(knee_rise_ratio, KNEE_REST_PERCENTILE)) if knee_seen else float("nan"),
+            float(np.nanmedian(face_turn_deg)) if face_seen else float("nan"),
         )
 
     def frames(self, start: int, stop: int) -> SetView:

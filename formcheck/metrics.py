@@ -18,6 +18,7 @@ import numpy as np
 
 from formcheck.kinematics import (
     DEPTH_CONFIDENCE,
+    FACE_ROLL_MIN_VISIBILITY,
     FACING_MAX_ELEVATION_DEG,
     HANGING_COS,
     HANGING_MIN_LENGTH,
@@ -40,6 +41,7 @@ from formcheck.kinematics import (
     _norm,
     bend_visibility,
     body_axes_world,
+    face_turn_deg,
     facing_elevation_deg,
     head_end_votes,
     knee_rise_ratio,
@@ -119,9 +121,14 @@ class Frames:
         self.shoulder_stack = stack_ratio(image, side, width, height, "SHOULDER")
         self.pelvis_stack = stack_ratio(image, side, width, height, "HIP")
         self.knee_rise = knee_rise_ratio(image, side, width, height)
+        self.face_turn = face_turn_deg(image, world, width, height)
         if view is None:
             view = SetView.of(
-                self.facing_elevation, self.shoulder_stack, self.pelvis_stack, knee_rise_ratio=self.knee_rise
+                self.facing_elevation,
+                self.shoulder_stack,
+                self.pelvis_stack,
+                knee_rise_ratio=self.knee_rise,
+                face_turn_deg=self.face_turn,
             )
         self.view = view
         self.elevation_deg = self.view.elevation_deg
@@ -206,6 +213,11 @@ class Frames:
     def shoulder_roll_deg(self) -> np.ndarray:
         """The shoulders' roll back from their image spread against the set's (roll_from_stack_deg)."""
         return roll_from_stack_deg(self.shoulder_stack / self.view.shoulder_stack_ratio, self.elevation_deg)
+
+    @cached_property
+    def head_roll_deg(self) -> np.ndarray:
+        """The head's roll back, the face turned up against the set's usual turn (face_turn_deg)."""
+        return self.face_turn - self.view.face_turn_deg
 
     @cached_property
     def hip_roll_deg(self) -> np.ndarray:
@@ -450,24 +462,34 @@ def facing_camera_vote(f: Frames) -> Series:
     return np.where(clear, np.sign(stacking) * np.sign(head), 0.0), f.vis_trunk
 
 
+@metric("face_turn_deg", "deg", "face turned up from the camera")
+def face_turn_deg_metric(f: Frames) -> Series:
+    """Read into live mode's view window, where the set's usual turn is judged (SetView)."""
+    return f.face_turn, f.V(L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+
+
 @metric("pelvis_roll_deg", "deg", "pelvis and trunk rolled back (deg)")
 def pelvis_roll_deg(f: Frames) -> Series:
-    """Roll back from two cues that err differently: the shoulders' image spread against the set's
-    (blind to the roll's direction from a low camera, and to rolls near twice the elevation), and
-    the turn of the body's front in depth (MediaPipe's world landmarks; a working leg alone turns
-    it by up to ~18 deg). The rules compare it with rest. From a raised camera the spread alone is
-    clear; between, a limit-sized roll changes it less than MediaPipe's noise (~10-15%) and the
-    roll cannot be seen. From a low camera both cues move on correct clams (the opening knee drags
-    them), so the roll reported is the least they are sure of. Rolls forwards are not this fault:
-    0, so that a rep's resting reference is not below zero."""
-    elevation = f.elevation_deg
-    world_roll = elevation - f.facing_elevation
+    """Roll back from cues that err differently: the shoulders' image spread against the set's
+    (blind to the roll's direction from a low camera, and to rolls near the elevation), the turn of
+    the body's front in depth (MediaPipe's world landmarks; a working leg alone turns it by up to
+    ~18 deg), and the face turned up (head_roll_deg), which moves most where the spread moves least.
+    The rules compare it with rest. From a raised camera the spread alone is clear. From a low
+    camera the first two move on correct clams (the opening knee drags them), so theirs is the least
+    they are sure of; the face's stands alone, and alone it sees the roll from halfway up
+    (FACE_ROLL_MIN_VISIBILITY). Rolls forwards are not this fault: 0, so that a rep's resting
+    reference is not below zero."""
+    shoulders = f.V(f.top["SHOULDER"], f.bot["SHOULDER"])
     if f.raised_camera:
-        fused = f.shoulder_roll_deg
-    else:
-        fused = np.minimum(f.shoulder_roll_deg, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
-    seen = f.raised_camera or elevation < LOW_CAMERA_DEG
-    return np.maximum(fused, 0.0), DEPTH_CONFIDENCE * f.V(f.top["SHOULDER"], f.bot["SHOULDER"]) * float(seen)
+        return np.maximum(f.shoulder_roll_deg, 0.0), DEPTH_CONFIDENCE * shoulders
+    face = f.V(L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+    head = np.where(face >= FACE_ROLL_MIN_VISIBILITY, f.head_roll_deg, np.nan)
+    if f.elevation_deg < LOW_CAMERA_DEG:
+        world_roll = f.elevation_deg - f.facing_elevation
+        stacks = np.minimum(f.shoulder_roll_deg, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
+        return np.maximum(np.fmax(stacks, head), 0.0), DEPTH_CONFIDENCE * shoulders
+    seen = face >= FACE_ROLL_MIN_VISIBILITY
+    return np.maximum(np.nan_to_num(head), 0.0), DEPTH_CONFIDENCE * np.minimum(shoulders, face) * seen
 
 
 @metric("pelvis_roll_hips_deg", "deg", "pelvis and trunk rolled back, the hips' stack a cue too (deg)")

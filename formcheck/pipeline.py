@@ -22,6 +22,7 @@ from formcheck.kinematics import (
     SetView,
     Side,
     camera_yaw_deg,
+    face_turn_deg,
     facing_elevation_deg,
     knee_rise_ratio,
     side_from_votes,
@@ -172,6 +173,7 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
     votes, elevations, yaws = 0.0, np.full(n, np.nan), np.full(n, np.nan)
     stacks = {joint: np.full(n, np.nan) for joint in ("SHOULDER", "HIP")}
     knee_rises = {s: np.full(n, np.nan) for s in Side}  # the working side is not known yet
+    face_turns = np.full(n, np.nan)
     width, height = track.source.width, track.source.height
     for chunk in smoothed_chunks(track):
         sm = chunk.track
@@ -184,10 +186,11 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
         yaws[frames] = camera_yaw_deg(sm.world)
         for s, rise in knee_rises.items():
             rise[frames] = knee_rise_ratio(sm.image, s, width, height)
+        face_turns[frames] = face_turn_deg(sm.image, sm.world, width, height)
     chosen = side or side_from_votes(votes) or Side.RIGHT
     engine = ExerciseEngine(exercise, side_given=side is not None)
     yaws = running_median(yaws, track.t_s, YAW_WINDOW_S)
-    view = SetView.of(elevations, stacks["SHOULDER"], stacks["HIP"], yaws, knee_rises[chosen])
+    view = SetView.of(elevations, stacks["SHOULDER"], stacks["HIP"], yaws, knee_rises[chosen], face_turns)
     analysis = Analysis(exercise, chosen, track, view, engine, {})
     for chunk, metrics in analysis._metric_chunks():
         for i, m in enumerate(metrics):
@@ -243,8 +246,8 @@ class LiveMeasurer:
         self.width, self.height = width, height
         self.smoother = make_smoother("live")
         self._last_pose: PoseFrame | None = None
-        # (t_s, elevation, the shoulders' and the hips' stack, the knee's rise, yaw)
-        self._views: deque[tuple[float, float, float, float, float, float]] = deque()
+        # (t_s, elevation, the shoulders' and the hips' stack, the knee's rise, the face's turn, yaw)
+        self._views: deque[tuple[float, ...]] = deque()
 
     def reset(self) -> None:
         """Forget the past (after a pause): nothing is smoothed across the gap."""
@@ -257,6 +260,7 @@ class LiveMeasurer:
             values["shoulder_stack_ratio"],
             values["pelvis_stack_ratio"],
             values["knee_rise_ratio"],
+            values["face_turn_deg"],
         )
         if not np.any(np.isnan(view)):
             self._views.append((t_s, *view, yaw_deg))
@@ -266,12 +270,12 @@ class LiveMeasurer:
     def _view(self, t_s: float) -> SetView | None:
         if not self._views:
             return None
-        times, elevations, shoulder_stacks, pelvis_stacks, knee_rises, yaws = (
+        times, elevations, shoulder_stacks, pelvis_stacks, knee_rises, face_turns, yaws = (
             np.array(v) for v in zip(*self._views, strict=True)
         )
         recent = yaws[(t_s - times <= YAW_WINDOW_S) & np.isfinite(yaws)]
         yaw = float(np.median(recent)) if len(recent) else 0.0
-        return SetView.of(elevations, shoulder_stacks, pelvis_stacks, yaw, knee_rises)
+        return SetView.of(elevations, shoulder_stacks, pelvis_stacks, yaw, knee_rises, face_turns)
 
     def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
         pose = self.estimator.process(frame_bgr, index, t_s)
