@@ -11,9 +11,11 @@ from bodies import HEIGHT, PELVIS_HALF_M, WIDTH, side_lying, stack
 from formcheck.kinematics import (
     Side,
     detect_side,
+    face_turn_deg,
     knee_rise_ratio,
     opening_about_leg_deg,
     plane_visibility,
+    stack_ratio,
 )
 from formcheck.metrics import compute_metrics
 from formcheck.pose.landmarks import Landmark as L
@@ -111,6 +113,43 @@ def test_a_level_camera_cannot_see_the_clams_turn():
     rise = knee_rise_ratio(rest[None], Side.RIGHT, 1000, 1000)
     assert np.isnan(opening_about_leg_deg(rise, float(rise[0]), 0.0)).all()
     assert np.isnan(opening_about_leg_deg(rise, float(rise[0]), 5.0)).all()
+
+
+def body_rolled_back(roll_deg: float, elevation_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Image (33, 3) and world (33, 3) landmarks of a rigid side-lying trunk and head rolled back
+    ``roll_deg`` about its long axis, seen by an orthographic camera ``elevation_deg`` above its front."""
+    r, e = math.radians(roll_deg), math.radians(elevation_deg)
+    # Body axes: x along the body (feet to head), y up, z towards the camera; metres.
+    body = {
+        "RIGHT_HIP": (0.0, 0.1, 0.0),
+        "LEFT_HIP": (0.0, -0.1, 0.0),
+        "RIGHT_SHOULDER": (0.5, 0.18, 0.0),
+        "LEFT_SHOULDER": (0.5, -0.18, 0.0),
+        "RIGHT_EAR": (0.75, 0.075, 0.0),
+        "LEFT_EAR": (0.75, -0.075, 0.0),
+        "NOSE": (0.75, 0.0, 0.1),
+    }
+    image, world = np.full((33, 3), 0.5), np.zeros((33, 3))
+    for name, (x, y, z) in body.items():
+        y, z = y * math.cos(r) + z * math.sin(r), -y * math.sin(r) + z * math.cos(r)  # top goes back
+        world[L[name]] = (x, y, z)
+        up = y * math.cos(e) - z * math.sin(e)
+        image[L[name], :2] = (0.5 + 0.4 * x, 0.5 - 0.4 * up)
+    return image, world
+
+
+@pytest.mark.parametrize("elevation", [0.0, 15.0, 45.0])
+@pytest.mark.parametrize("roll", [15.0, 30.0])
+def test_the_face_turns_up_by_the_roll_itself_from_any_height(roll, elevation):
+    """Against its rest the face reads the roll exactly, where the stacks' spreads go as
+    cos(roll - elevation): from 15 deg up a 30 deg roll leaves the shoulders' spread as it was."""
+    (rest, rest_w), (rolled, rolled_w) = (body_rolled_back(a, elevation) for a in (0.0, roll))
+    turns = face_turn_deg(np.stack([rest, rolled]), np.stack([rest_w, rolled_w]), 1000, 1000)
+    assert turns[1] - turns[0] == pytest.approx(roll, abs=1e-6)
+    assert turns[0] == pytest.approx(-elevation, abs=1e-6)
+    spreads = stack_ratio(np.stack([rest, rolled]), Side.RIGHT, 1000, 1000)
+    if roll == 2 * elevation:
+        assert spreads[1] == pytest.approx(spreads[0], abs=1e-9)
 
 
 @pytest.mark.parametrize("roll", [20.0, 45.0])
