@@ -76,11 +76,23 @@ def test_a_top_ankle_sliding_along_the_bottom_shank_is_not_feet_apart():
     assert slid == pytest.approx(rest, abs=0.01)
 
 
+def seen_from_above(body: dict[str, tuple[float, float, float]], elevation_deg: float):
+    """Image (33, 3) and world (33, 3) landmarks of points in body axes (x along the body, feet to
+    head; y up; z towards the camera; metres), seen by an orthographic camera ``elevation_deg``
+    above the body's front."""
+    e = math.radians(elevation_deg)
+    image, world = np.full((33, 3), 0.5), np.zeros((33, 3))
+    for name, (x, y, z) in body.items():
+        world[L[name]] = (x, y, z)
+        up = y * math.cos(e) - z * math.sin(e)  # what is nearer the camera looks lower from above
+        image[L[name], :2] = (0.5 + 0.4 * x, 0.5 - 0.4 * up)
+    return image, world
+
+
 def clam_seen_from_above(opening_deg: float, elevation_deg: float) -> np.ndarray:
-    """Image landmarks (33, 3) of a lying clam's top leg, its knee turned ``opening_deg`` about the
-    hip-ankle line, seen by an orthographic camera ``elevation_deg`` above the body's front."""
-    e, o = math.radians(elevation_deg), math.radians(opening_deg)
-    # Body axes: x along the body (feet to head), y up, z towards the camera.
+    """Image landmarks of a lying clam's top leg, its knee turned ``opening_deg`` about the
+    hip-ankle line, seen from ``elevation_deg`` above the body's front."""
+    o = math.radians(opening_deg)
     body = {
         "RIGHT_HIP": (0.0, 0.1, 0.0),
         "LEFT_HIP": (0.0, -0.1, 0.0),
@@ -90,11 +102,7 @@ def clam_seen_from_above(opening_deg: float, elevation_deg: float) -> np.ndarray
         # 0.3 m in front of the hip-ankle line at rest, turning up about it
         "RIGHT_KNEE": (-0.35, 0.1 + 0.3 * math.sin(o), 0.3 * math.cos(o)),
     }
-    image = np.full((33, 3), 0.5)
-    for name, (x, y, z) in body.items():
-        up = y * math.cos(e) - z * math.sin(e)  # what is nearer the camera looks lower from above
-        image[L[name], :2] = (0.5 + 0.4 * x, 0.5 - 0.4 * up)
-    return image
+    return seen_from_above(body, elevation_deg)[0]
 
 
 @pytest.mark.parametrize("elevation", [40.0, 60.0])
@@ -116,10 +124,9 @@ def test_a_level_camera_cannot_see_the_clams_turn():
 
 
 def body_rolled_back(roll_deg: float, elevation_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """Image (33, 3) and world (33, 3) landmarks of a rigid side-lying trunk and head rolled back
-    ``roll_deg`` about its long axis, seen by an orthographic camera ``elevation_deg`` above its front."""
-    r, e = math.radians(roll_deg), math.radians(elevation_deg)
-    # Body axes: x along the body (feet to head), y up, z towards the camera; metres.
+    """Image and world landmarks of a rigid side-lying trunk and head rolled back ``roll_deg``
+    about its long axis, seen from ``elevation_deg`` above its front."""
+    r = math.radians(roll_deg)
     body = {
         "RIGHT_HIP": (0.0, 0.1, 0.0),
         "LEFT_HIP": (0.0, -0.1, 0.0),
@@ -129,13 +136,11 @@ def body_rolled_back(roll_deg: float, elevation_deg: float) -> tuple[np.ndarray,
         "LEFT_EAR": (0.75, -0.075, 0.0),
         "NOSE": (0.75, 0.0, 0.1),
     }
-    image, world = np.full((33, 3), 0.5), np.zeros((33, 3))
-    for name, (x, y, z) in body.items():
-        y, z = y * math.cos(r) + z * math.sin(r), -y * math.sin(r) + z * math.cos(r)  # top goes back
-        world[L[name]] = (x, y, z)
-        up = y * math.cos(e) - z * math.sin(e)
-        image[L[name], :2] = (0.5 + 0.4 * x, 0.5 - 0.4 * up)
-    return image, world
+    rolled = {  # the top goes back, the front turns up
+        name: (x, y * math.cos(r) + z * math.sin(r), -y * math.sin(r) + z * math.cos(r))
+        for name, (x, y, z) in body.items()
+    }
+    return seen_from_above(rolled, elevation_deg)
 
 
 @pytest.mark.parametrize("elevation", [0.0, 15.0, 45.0])
