@@ -106,7 +106,8 @@ LOW_CAMERA_ROLL_NOISE_DEG = 8.0
 # 30 deg roll backs turned it by 15-47 deg through MediaPipe from 0.3 m and 0.9 m (clams and leg
 # lifts, all bodies), every other rendered rep by at most 13, and the shared real clips' correct
 # reps by at most 7: the head turns with a trunk that rolls. From a raised camera it read 5-24 on
-# the roll backs, where the shoulders' spread is clearer.
+# the roll backs, where the shoulders' spread is clearer. Below that it is read rather than the
+# stacks wherever it is seen: they alarmed on a correct rendered clam from 0.3 m, the face did not.
 FACE_ROLL_MIN_VISIBILITY = 0.5
 # A limb "hangs" from the trunk (all fours) when it points within 35 deg of straight down across
 # it and is longer than half the trunk in the image (judgment: the shared donkey kick hangs 3-4

@@ -481,7 +481,7 @@ def _roll_back(f: Frames, face: bool, hips: bool) -> Series:
     if f.elevation_deg < LOW_CAMERA_DEG:
         world_roll = f.elevation_deg - f.facing_elevation
         stacks = np.minimum(f.shoulder_roll_deg, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
-        return np.maximum(np.fmax(stacks, head), 0.0), DEPTH_CONFIDENCE * shoulders
+        return np.maximum(np.where(np.isfinite(head), head, stacks), 0.0), DEPTH_CONFIDENCE * shoulders
     return np.maximum(np.nan_to_num(head), 0.0), DEPTH_CONFIDENCE * shoulders * face_seen
 
 
@@ -491,11 +491,12 @@ def pelvis_roll_deg(f: Frames) -> Series:
     (blind to the roll's direction from a low camera, and to rolls near the elevation), the turn of
     the body's front in depth (MediaPipe's world landmarks; a working leg alone turns it by up to
     ~18 deg), and the face turned up (head_roll_deg), which moves most where the spread moves least.
-    The rules compare it with rest. From a raised camera the spread alone is clear. From a low
-    camera the first two move on correct clams (the opening knee drags them), so theirs is the least
-    they are sure of; the face's stands alone, and alone it sees the roll from halfway up
-    (FACE_ROLL_MIN_VISIBILITY). Rolls forwards are not this fault: 0, so that a rep's resting
-    reference is not below zero."""
+    The rules compare it with rest. From a raised camera the spread alone is clear. Below it the
+    face is read wherever it is seen (FACE_ROLL_MIN_VISIBILITY), and alone it sees the roll from
+    halfway up; only without it, from a low camera, the first two are, as the least they are sure
+    of: they move on correct clams (the opening knee drags them; a rendered slim body's read 16 deg
+    from 0.3 m, where its face read 3). Rolls forwards are not this fault: 0, so that a rep's
+    resting reference is not below zero."""
     return _roll_back(f, face=True, hips=False)
 
 

@@ -185,6 +185,14 @@ def test_from_halfway_up_a_roll_back_is_caught_by_the_face_turning_up(name):
     assert ["pelvis_rollback" in o.found for o in result.outcomes] == [False, True, False]
 
 
+def test_from_a_floor_camera_the_face_overrules_the_stacks_on_a_clam_that_does_not_roll():
+    """From 0.3 m MediaPipe's shoulders and depth on the slim body's first clam read a 16 deg roll
+    back (the opening knee drags them); its face, which turns with a rolling trunk, read 3."""
+    track, truth = _rendered_fixture("rendered_clamshell_small_range_slim_0.3m")
+    card = scorecard_from_analysis(analyze_track(track, load_exercise("clamshell"))).to_dict()
+    assert [[f["code"] for f in r["faults"]] for r in card["reps"]] == [[], ["small_range"], []]
+
+
 @pytest.mark.skipif(
     not has_render, reason='needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]"'
 )
