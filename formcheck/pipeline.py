@@ -208,6 +208,14 @@ VIEW_WINDOW_S = 10.0
 # ...except how far it stands off square-on, which follows a camera moved (or carried round) within
 # a recording: a running median over this long, offline centred on the frame, live up to it.
 YAW_WINDOW_S = 2.0
+# The metrics a live set's view is judged from, and the SetView.of argument each one is.
+VIEW_METRICS = {
+    "camera_elevation_deg": "elevation_deg",
+    "shoulder_stack_ratio": "shoulder_stack_ratio",
+    "pelvis_stack_ratio": "pelvis_stack_ratio",
+    "knee_rise_ratio": "knee_rise_ratio",
+    "face_turn_deg": "face_turn_deg",
+}
 
 
 def running_median(values: np.ndarray, t_s: np.ndarray, window_s: float) -> np.ndarray:
@@ -246,7 +254,7 @@ class LiveMeasurer:
         self.width, self.height = width, height
         self.smoother = make_smoother("live")
         self._last_pose: PoseFrame | None = None
-        # (t_s, elevation, the shoulders' and the hips' stack, the knee's rise, the face's turn, yaw)
+        # (t_s, each of VIEW_METRICS, yaw)
         self._views: deque[tuple[float, ...]] = deque()
 
     def reset(self) -> None:
@@ -255,13 +263,7 @@ class LiveMeasurer:
         self._last_pose = None
 
     def _note_view(self, t_s: float, values: dict[str, float], yaw_deg: float) -> None:
-        view = (
-            values["camera_elevation_deg"],
-            values["shoulder_stack_ratio"],
-            values["pelvis_stack_ratio"],
-            values["knee_rise_ratio"],
-            values["face_turn_deg"],
-        )
+        view = tuple(values[name] for name in VIEW_METRICS)
         if not np.any(np.isnan(view)):
             self._views.append((t_s, *view, yaw_deg))
         while self._views and t_s - self._views[0][0] > VIEW_WINDOW_S:
@@ -270,12 +272,10 @@ class LiveMeasurer:
     def _view(self, t_s: float) -> SetView | None:
         if not self._views:
             return None
-        times, elevations, shoulder_stacks, pelvis_stacks, knee_rises, face_turns, yaws = (
-            np.array(v) for v in zip(*self._views, strict=True)
-        )
+        times, *cues, yaws = (np.array(v) for v in zip(*self._views, strict=True))
         recent = yaws[(t_s - times <= YAW_WINDOW_S) & np.isfinite(yaws)]
         yaw = float(np.median(recent)) if len(recent) else 0.0
-        return SetView.of(elevations, shoulder_stacks, pelvis_stacks, yaw, knee_rises, face_turns)
+        return SetView.of(**dict(zip(VIEW_METRICS.values(), cues, strict=True)), yaw_deg=yaw)
 
     def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
         pose = self.estimator.process(frame_bgr, index, t_s)
