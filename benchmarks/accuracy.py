@@ -64,13 +64,12 @@ def cells(quick: bool, levels: list[str] | None = None) -> list[Cell]:
 
 
 def run_cell(cell: Cell, seed: int, live: bool = False) -> SequenceResult:
+    view, yaw = VIEWS[cell.view]
     faults = []
     if cell.fault != "correct":
         kind = next(k for k in FAULTS[cell.exercise] if k.code == cell.fault)
-        view, _ = VIEWS[cell.view]
         magnitude = kind.severe if cell.size == "2x" else kind.at_limit(raised=view is View.FRONT_RAISED)
         faults = [Fault(cell.fault, magnitude)]
-    view, yaw = VIEWS[cell.view]
     top = Side.RIGHT if seed % 2 else Side.LEFT
     sim = simulate(cell.exercise, faults, view=view, yaw_deg=yaw, noise=cell.noise, top=top, seed=seed)
     return evaluate(sim, live=live)

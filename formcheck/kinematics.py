@@ -307,20 +307,15 @@ def face_turn_deg(image: np.ndarray, world: np.ndarray, width: int, height: int)
     itself from any height. The stacks' spreads go as cos(r - e) instead and barely move where r
     is near e; the face moves most there.
     """
-    px = image[..., :2] * np.array([width, height], dtype=float)
-    shoulders = (px[:, int(L.LEFT_SHOULDER)] + px[:, int(L.RIGHT_SHOULDER)]) / 2
-    hips = (px[:, int(L.LEFT_HIP)] + px[:, int(L.RIGHT_HIP)]) / 2
+    P, trunk_len, across = _trunk_px(image, Side.RIGHT, width, height)  # the trunk's mid line: side-blind
     trunk_w = (world[:, int(L.LEFT_SHOULDER)] + world[:, int(L.RIGHT_SHOULDER)]) / 2 - (
         world[:, int(L.LEFT_HIP)] + world[:, int(L.RIGHT_HIP)]
     ) / 2
-    px_per_m = _norm(shoulders - hips) / np.maximum(_norm(trunk_w), 1e-6)
-    axis = (shoulders - hips) / np.maximum(_norm(shoulders - hips), 1e-6)[:, None]
-    up = np.stack([axis[:, 1], -axis[:, 0]], axis=-1)
-    up = np.where((up[:, 1] > 0)[:, None], -up, up)  # image y grows downwards
-    ears_px = (px[:, int(L.LEFT_EAR)] + px[:, int(L.RIGHT_EAR)]) / 2
+    px_per_m = trunk_len / np.maximum(_norm(trunk_w), 1e-6)
+    up = np.where((across[:, 1] > 0)[:, None], -across, across)  # image y grows downwards
     ears_w = (world[:, int(L.LEFT_EAR)] + world[:, int(L.RIGHT_EAR)]) / 2
     nose_px = np.maximum(px_per_m * _norm(world[:, int(L.NOSE)] - ears_w), 1e-6)
-    offset = np.sum((px[:, int(L.NOSE)] - ears_px) * up, axis=-1) / nose_px
+    offset = np.sum((P("NOSE") - (P("LEFT_EAR") + P("RIGHT_EAR")) / 2) * up, axis=-1) / nose_px
     return np.degrees(np.arcsin(np.clip(offset, -1.0, 1.0)))
 
 

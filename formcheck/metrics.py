@@ -190,6 +190,10 @@ class Frames:
         return self.V(t["SHOULDER"], b["SHOULDER"], t["HIP"], b["HIP"])
 
     @cached_property
+    def vis_face(self) -> np.ndarray:
+        return self.V(L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+
+    @cached_property
     def trunk_w(self) -> np.ndarray:
         t, b = self.top, self.bot
         return (self.Wd(t["SHOULDER"]) + self.Wd(b["SHOULDER"])) / 2 - (
@@ -465,7 +469,7 @@ def facing_camera_vote(f: Frames) -> Series:
 @metric("face_turn_deg", "deg", "face turned up from the camera")
 def face_turn_deg_metric(f: Frames) -> Series:
     """Read into live mode's view window, where the set's usual turn is judged (SetView)."""
-    return f.face_turn, f.V(L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+    return f.face_turn, f.vis_face
 
 
 def _roll_back(f: Frames, face: bool, hips: bool) -> Series:
@@ -476,7 +480,7 @@ def _roll_back(f: Frames, face: bool, hips: bool) -> Series:
         return np.maximum(np.maximum(f.shoulder_roll_deg, f.hip_roll_deg), 0.0), DEPTH_CONFIDENCE * seen
     if f.raised_camera:
         return np.maximum(f.shoulder_roll_deg, 0.0), DEPTH_CONFIDENCE * shoulders
-    face_seen = face & (f.V(L.NOSE, L.LEFT_EAR, L.RIGHT_EAR) >= FACE_ROLL_MIN_VISIBILITY)
+    face_seen = face & (f.vis_face >= FACE_ROLL_MIN_VISIBILITY)
     head = np.where(face_seen, f.head_roll_deg, np.nan)
     if f.elevation_deg < LOW_CAMERA_DEG:
         world_roll = f.elevation_deg - f.facing_elevation
