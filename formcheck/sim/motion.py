@@ -373,7 +373,8 @@ def perform(
     lift = np.ones(n)
     if hold:
         h = holds[0]
-        lift = _ramp(t_s, h.start_s - 0.5, 1.0, h.end_s - h.start_s, 1.0)
+        # Up and down over 1 s each, halfway at the hold's true start and end.
+        lift = _ramp(t_s, h.start_s - 0.5, 1.0, h.end_s - h.start_s - 1.0, 1.0)
 
     # --- Joint angles ---------------------------------------------------------------------
     support = {
