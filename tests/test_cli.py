@@ -212,6 +212,15 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             "side-plank-clamshell.toml",
         )
     assert all(w in str(err.value) for w in ("side-plank-clamshell.toml", "[[rules]]", "knee_bent"))
+    plank_text = (Path(__file__).parents[1] / "formcheck" / "exercises" / "side-plank.toml").read_text()
+    for old, new, words in (
+        ("exit_rise_fraction = 0.35\n", "", ["side-plank.toml [hold]", "'enter_rise'", "together"]),
+        ("exit_rise_fraction = 0.35", "exit_rise_fraction = 1.5", ["side-plank.toml [hold]", "(not) 1"]),
+    ):
+        assert old in plank_text
+        with pytest.raises(FormcheckError) as err:
+            _parse("side-plank", tomllib.loads(plank_text.replace(old, new)))
+        assert all(w in str(err.value) for w in words)
     plank, clam = load_exercise("side-plank"), load_exercise("clamshell")
     for table, words in (
         ({"pelvis_rollback": ["trunk_rotaton"]}, ["'pelvis_rollback'", "no hold rule", "trunk_rotaton"]),

@@ -339,6 +339,25 @@ def test_resting_on_the_floor_between_holds_ends_the_first():
     assert [h.duration_s for h in engine.holds] == pytest.approx([4.0, 4.0], abs=0.1)
 
 
+def test_a_hold_seen_from_above_starts_from_its_rise_above_the_floor():
+    """From a high camera the hips read lower both down and up (rendered: 0.06-0.10 and 0.16-0.20
+    at 1.7 m): a clear rise from the floor before it starts the hold under the fixed entry."""
+    lift = plank(6.0) * 0.55  # 0.044 down, 0.165 up
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    (hold,) = engine.holds
+    assert hold.start_s == pytest.approx(1.5, abs=0.05)
+    assert hold.duration_s == pytest.approx(6.0, abs=0.1)
+
+
+def test_hips_down_that_read_high_from_a_floor_camera_are_not_a_hold():
+    """Without a rise from the floor the fixed entry stands: lying propped with the hips down reads
+    up to 0.17 from a floor camera, and neither that nor its noise is a hold."""
+    rng = np.random.default_rng(3)
+    lift = 0.165 + rng.uniform(-0.01, 0.01, int(12 * FPS))
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    assert engine.holds == []
+
+
 def test_progression_counts_reps_only_during_the_hold():
     n = int(14 * FPS)
     lift = np.full(n, 0.08)

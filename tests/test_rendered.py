@@ -193,6 +193,21 @@ def test_from_a_floor_camera_the_face_overrules_the_stacks_on_a_clam_that_does_n
     assert [[f["code"] for f in r["faults"]] for r in card["reps"]] == [[], ["small_range"], []]
 
 
+def test_from_above_a_side_plank_is_timed_by_how_far_its_hips_rose():
+    """From 1.7 m MediaPipe reads the average body's forearm plank 0.16-0.17 up (true keypoints
+    0.21-0.22), under the hold's 0.18 entry, so no hold was timed and its sag went unsaid. The hips
+    rose 0.10 above their rest on the floor (0.06-0.07), and a rise is a hold from any height."""
+    track, truth = _rendered_fixture("rendered_side-plank_hip_sag_average_1.7m")
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(track, load_exercise("side-plank"), reps, holds)
+    assert result.count_exact
+    assert [o.found for o in result.outcomes] == [{"hip_sag"}]
+    card = scorecard_from_analysis(analyze_track(track, load_exercise("side-plank"))).to_dict()
+    (hold,) = card["holds"]
+    assert hold["start_s"] == pytest.approx(truth["holds"][0]["start_s"], abs=0.3)
+    assert hold["end_s"] == pytest.approx(truth["holds"][0]["end_s"], abs=0.3)
+
+
 @pytest.mark.skipif(
     not has_render, reason='needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]"'
 )

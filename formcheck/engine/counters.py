@@ -212,16 +212,36 @@ class RepCounter:
 
 @dataclass
 class HoldTimer:
-    """Times a hold: the signal above ``enter`` starts it, below ``exit`` for longer than a dip ends it."""
+    """Times a hold: the signal rising above its entry starts it, falling below its exit for
+    longer than a dip ends it. Both are the spec's fixed levels, or (where the spec gives an
+    ``enter_rise`` and the rest before was seen) levels above that rest's floor."""
 
     spec: HoldSpec
     active: bool = False
     start_s: float = 0.0
     level: float | None = None  # the signal's median over the hold's first HOLD_LEVEL_S
+    floor: float | None = None  # the lowest level of the rest before (enter_rise only)
     _level_samples: list[float] = field(default_factory=list)
     _above_since: float | None = None
     _below_since: float | None = None
     _last_seen_s: float | None = None
+    _rest: deque = field(default_factory=deque)  # (t_s, running median) while not holding
+    _recent: deque = field(default_factory=lambda: deque(maxlen=REST_MEDIAN_SAMPLES))
+
+    def _rest_floor(self) -> float | None:
+        """The rest's lowest running median, once MIN_REST_S of it was seen."""
+        seen_s = self._rest[-1][0] - self._rest[0][0] if self._rest else 0.0
+        if self.spec.enter_rise is None or seen_s < MIN_REST_S:
+            return None
+        return min(v for _, v in self._rest)
+
+    @property
+    def enter_level(self) -> float:
+        """The spec's enter, or less: ``enter_rise`` above the rest's floor."""
+        floor = self._rest_floor()
+        if floor is None:
+            return self.spec.enter
+        return max(self.spec.exit, min(self.spec.enter, floor + self.spec.enter_rise))
 
     def update(
         self, t_s: float, value: float | None, allowed: bool, posed_since_s: float | None = None
@@ -235,12 +255,18 @@ class HoldTimer:
             return None
         self._last_seen_s = t_s
         if not self.active:
-            if value >= self.spec.enter:
+            self._recent.append(value)
+            self._rest.append((t_s, sorted(self._recent)[len(self._recent) // 2]))
+            while t_s - self._rest[0][0] > REST_WINDOW_S:
+                self._rest.popleft()
+            if value >= self.enter_level:
                 self._above_since = t_s if self._above_since is None else self._above_since
                 if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
                     self.active, self._below_since = True, None
                     self.start_s = max(self._above_since, posed_since_s or self._above_since)
-                    self.level, self._level_samples = None, []
+                    self.level, self._level_samples, self.floor = None, [], self._rest_floor()
+                    self._rest.clear()
+                    self._recent.clear()
                     return Change.START
             else:
                 self._above_since = None
@@ -260,7 +286,10 @@ class HoldTimer:
 
     @property
     def exit_level(self) -> float:
-        """Below this the hips are down: the spec's exit, or its share of this hold's own level."""
+        """Below this the hips are down: ``exit_rise_fraction`` of the way up from the floor to
+        this hold's own level; without a floor, the spec's exit or its exit_fraction of the level."""
+        if self.floor is not None and self.level is not None:
+            return self.floor + self.spec.exit_rise_fraction * (self.level - self.floor)
         return max(self.spec.exit, self.spec.exit_fraction * (self.level or 0.0))
 
     @property

@@ -122,6 +122,11 @@ class HoldSpec:
     # The hold also ends below this share of the signal's own level over its first second, so
     # "down" means down for this person and camera, not only below one fixed number.
     exit_fraction: float = 0.0
+    # Where the rest before the hold was seen, it starts this far above that rest's lowest level
+    # (if that is below ``enter``) and ends back within ``exit_rise_fraction`` of the way up:
+    # hips down and up read lower from a high camera, but rise alike from every height.
+    enter_rise: float | None = None
+    exit_rise_fraction: float | None = None
 
 
 @dataclass(frozen=True)
@@ -367,11 +372,19 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
             exit=_number(h, "exit", f"{where} [hold]"),
             min_duration_s=_number(h, "min_duration_s", f"{where} [hold]"),
             exit_fraction=_number(h, "exit_fraction", f"{where} [hold]", False) or 0.0,
+            enter_rise=_number(h, "enter_rise", f"{where} [hold]", False),
+            exit_rise_fraction=_number(h, "exit_rise_fraction", f"{where} [hold]", False),
         )
         if hold.exit > hold.enter:
             raise FormcheckError(f"{where} [hold]: 'exit' must not be above 'enter'.")
         if not 0.0 <= hold.exit_fraction < 1.0:
             raise FormcheckError(f"{where} [hold]: 'exit_fraction' must be from 0 up to (not including) 1.")
+        if (hold.enter_rise is None) != (hold.exit_rise_fraction is None):
+            raise FormcheckError(f"{where} [hold]: give 'enter_rise' and 'exit_rise_fraction' together.")
+        if hold.enter_rise is not None and not hold.enter_rise > 0.0:
+            raise FormcheckError(f"{where} [hold]: 'enter_rise' must be above 0.")
+        if hold.exit_rise_fraction is not None and not 0.0 <= hold.exit_rise_fraction < 1.0:
+            raise FormcheckError(f"{where} [hold]: 'exit_rise_fraction' must be from 0 up to (not) 1.")
     if reps is None and hold is None:
         raise FormcheckError(f"{where}: needs a [reps] or a [hold] section (or reps_from / hold_from).")
     rules = tuple(parse_rule(r, where) for r in d.get("rules", []))
