@@ -349,6 +349,16 @@ def test_a_hold_seen_from_above_starts_from_its_rise_above_the_floor():
     assert hold.duration_s == pytest.approx(6.0, abs=0.1)
 
 
+def test_a_hold_ends_back_at_its_rest_even_after_a_dip_as_the_lift_began():
+    """The start of a lift can dip (a rendered kneeling plank read 0.03 for 0.2 s against a rest of
+    0.10): the rest is its median, so coming back down to it still ends the hold."""
+    lift = plank(6.0) * 0.55 + 0.055  # 0.10 down, 0.22 up
+    lift[int(1.3 * FPS) : int(1.5 * FPS)] = 0.03
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    (hold,) = engine.holds
+    assert hold.duration_s == pytest.approx(6.0, abs=0.1)
+
+
 def test_hips_down_that_read_high_from_a_floor_camera_are_not_a_hold():
     """Without a rise from the floor the fixed entry stands: lying propped with the hips down reads
     up to 0.17 from a floor camera, and neither that nor its noise is a hold."""

@@ -214,34 +214,35 @@ class RepCounter:
 class HoldTimer:
     """Times a hold: the signal rising above its entry starts it, falling below its exit for
     longer than a dip ends it. Both are the spec's fixed levels, or (where the spec gives an
-    ``enter_rise`` and the rest before was seen) levels above that rest's floor."""
+    ``enter_rise`` and the rest before was seen) levels above that rest's own level."""
 
     spec: HoldSpec
     active: bool = False
     start_s: float = 0.0
     level: float | None = None  # the signal's median over the hold's first HOLD_LEVEL_S
-    floor: float | None = None  # the lowest level of the rest before (enter_rise only)
+    rest_level: float | None = None  # the rest's median before the hold (enter_rise only)
     _level_samples: list[float] = field(default_factory=list)
     _above_since: float | None = None
     _below_since: float | None = None
     _last_seen_s: float | None = None
-    _rest: deque = field(default_factory=deque)  # (t_s, running median) while not holding
-    _recent: deque = field(default_factory=lambda: deque(maxlen=REST_MEDIAN_SAMPLES))
+    _rest: deque = field(default_factory=deque)  # (t_s, value) of the last REST_WINDOW_S not holding
 
-    def _rest_floor(self) -> float | None:
-        """The rest's lowest running median, once MIN_REST_S of it was seen."""
+    def _rest_median(self) -> float | None:
+        """The rest's median over the last REST_WINDOW_S, once MIN_REST_S of it was seen: its median,
+        not its lowest, as the start of a lift can dip (a rendered kneeling plank's read 0.03 for
+        0.2 s against a rest of 0.10), and the rise itself is a small part of the window."""
         seen_s = self._rest[-1][0] - self._rest[0][0] if self._rest else 0.0
         if self.spec.enter_rise is None or seen_s < MIN_REST_S:
             return None
-        return min(v for _, v in self._rest)
+        return statistics.median(v for _, v in self._rest)
 
     @property
     def enter_level(self) -> float:
-        """The spec's enter, or less: ``enter_rise`` above the rest's floor."""
-        floor = self._rest_floor()
-        if floor is None:
+        """The spec's enter, or less: ``enter_rise`` above the rest's level."""
+        rest = self._rest_median()
+        if rest is None:
             return self.spec.enter
-        return max(self.spec.exit, min(self.spec.enter, floor + self.spec.enter_rise))
+        return max(self.spec.exit, min(self.spec.enter, rest + self.spec.enter_rise))
 
     def update(
         self, t_s: float, value: float | None, allowed: bool, posed_since_s: float | None = None
@@ -255,8 +256,7 @@ class HoldTimer:
             return None
         self._last_seen_s = t_s
         if not self.active:
-            self._recent.append(value)
-            self._rest.append((t_s, sorted(self._recent)[len(self._recent) // 2]))
+            self._rest.append((t_s, value))
             while t_s - self._rest[0][0] > REST_WINDOW_S:
                 self._rest.popleft()
             if value >= self.enter_level:
@@ -264,9 +264,8 @@ class HoldTimer:
                 if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
                     self.active, self._below_since = True, None
                     self.start_s = max(self._above_since, posed_since_s or self._above_since)
-                    self.level, self._level_samples, self.floor = None, [], self._rest_floor()
+                    self.level, self._level_samples, self.rest_level = None, [], self._rest_median()
                     self._rest.clear()
-                    self._recent.clear()
                     return Change.START
             else:
                 self._above_since = None
@@ -286,10 +285,10 @@ class HoldTimer:
 
     @property
     def exit_level(self) -> float:
-        """Below this the hips are down: ``exit_rise_fraction`` of the way up from the floor to
-        this hold's own level; without a floor, the spec's exit or its exit_fraction of the level."""
-        if self.floor is not None and self.level is not None:
-            return self.floor + self.spec.exit_rise_fraction * (self.level - self.floor)
+        """Below this the hips are down: ``exit_rise_fraction`` of the way up from the rest to this
+        hold's own level; without a rest seen, the spec's exit or its exit_fraction of the level."""
+        if self.rest_level is not None and self.level is not None:
+            return self.rest_level + self.spec.exit_rise_fraction * (self.level - self.rest_level)
         return max(self.spec.exit, self.spec.exit_fraction * (self.level or 0.0))
 
     @property

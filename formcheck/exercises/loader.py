@@ -122,8 +122,8 @@ class HoldSpec:
     # The hold also ends below this share of the signal's own level over its first second, so
     # "down" means down for this person and camera, not only below one fixed number.
     exit_fraction: float = 0.0
-    # Where the rest before the hold was seen, it starts this far above that rest's lowest level
-    # (if that is below ``enter``) and ends back within ``exit_rise_fraction`` of the way up:
+    # Where the rest before the hold was seen, it starts this far above that rest's level (if
+    # that is below ``enter``) and ends back within ``exit_rise_fraction`` of the way up:
     # hips down and up read lower from a high camera, but rise alike from every height.
     enter_rise: float | None = None
     exit_rise_fraction: float | None = None
