@@ -43,6 +43,13 @@ HOLD_LEVEL_S = 1.0
 TOP_FRACTION = 0.9
 
 
+def _note_rest(rest: deque, t_s: float, value: float) -> None:
+    """Add a sample of rest and drop those older than REST_WINDOW_S."""
+    rest.append((t_s, value))
+    while t_s - rest[0][0] > REST_WINDOW_S:
+        rest.popleft()
+
+
 class RepPhase(str, Enum):
     REST = "rest"
     UP = "up"
@@ -151,9 +158,7 @@ class RepCounter:
         self._recent.append(value)
         if self.phase is RepPhase.REST:
             steady = self._steady
-            self._rest.append((t_s, steady))
-            while self._rest and t_s - self._rest[0][0] > REST_WINDOW_S:
-                self._rest.popleft()
+            _note_rest(self._rest, t_s, steady)
             self.rest_level = min(v for _, v in self._rest)
             self._floor = steady if self._floor is None else min(self._floor, steady)
             base = max(self.rest_level, self._floor)
@@ -256,9 +261,7 @@ class HoldTimer:
             return None
         self._last_seen_s = t_s
         if not self.active:
-            self._rest.append((t_s, value))
-            while t_s - self._rest[0][0] > REST_WINDOW_S:
-                self._rest.popleft()
+            _note_rest(self._rest, t_s, value)
             if value >= self.enter_level:
                 self._above_since = t_s if self._above_since is None else self._above_since
                 if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
