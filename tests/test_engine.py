@@ -25,9 +25,10 @@ def run(
     signals: dict[str, np.ndarray],
     confidence: dict[str, float | np.ndarray] | None = None,
     setup: dict[str, float] | None = None,
+    cuts: tuple[int, ...] = (),
 ):
     """Feed per-frame metric arrays (all the same length) through a fresh engine; a confidence is
-    one number or one per frame."""
+    one number or one per frame; ``cuts`` are the frames that follow a cut."""
     engine = ExerciseEngine(load_exercise(exercise))
     n = len(next(iter(signals.values())))
     events = []
@@ -37,7 +38,7 @@ def run(
         conf = {k: 1.0 for k in values} | {
             k: float(np.broadcast_to(c, n)[i]) for k, c in (confidence or {}).items()
         }
-        events.extend(engine.update(FrameMetrics(i / FPS, values, conf, True)))
+        events.extend(engine.update(FrameMetrics(i / FPS, values, conf, True, cut=i in cuts)))
     events.extend(engine.finish())
     return engine, events
 
@@ -365,6 +366,17 @@ def test_hips_down_that_read_high_from_a_floor_camera_are_not_a_hold():
     rng = np.random.default_rng(3)
     lift = 0.165 + rng.uniform(-0.01, 0.01, int(12 * FPS))
     engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    assert engine.holds == []
+
+
+def test_a_rest_before_a_cut_does_not_lower_the_next_scenes_entry():
+    """An edited video cuts from a high camera (hips down read 0.05) to a floor camera (hips down
+    read 0.165): the new scene's lying is measured against its own rest, so it is no hold."""
+    before = np.full(int(3 * FPS), 0.05)
+    after = np.full(int(8 * FPS), 0.165)
+    lift = np.concatenate([before, after])
+    signals = {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)}
+    engine, _ = run("side-plank", signals, cuts=(len(before),))
     assert engine.holds == []
 
 

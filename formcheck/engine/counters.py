@@ -241,6 +241,11 @@ class HoldTimer:
             return None
         return statistics.median(v for _, v in self._rest)
 
+    def forget_rest(self) -> None:
+        """After a cut the rest before it is another scene's: a lift is measured from the new one."""
+        self._rest.clear()
+        self._above_since = None
+
     @property
     def enter_level(self) -> float:
         """The spec's enter, or less: ``enter_rise`` above the rest's level."""

@@ -173,8 +173,10 @@ class ExerciseEngine:
         if self.rep_counter is not None:
             self.rep_counter.reset()
             self._rep_watches = []
-        if self.hold_timer is not None and self.hold_timer.active:
-            self._end_hold(self.hold_timer.stop(self.last_t_s), events)
+        if self.hold_timer is not None:
+            if self.hold_timer.active:
+                self._end_hold(self.hold_timer.stop(self.last_t_s), events)
+            self.hold_timer.forget_rest()
 
     def _update_hold(self, m: FrameMetrics, ready: bool, events: list[Event]) -> bool:
         timer = self.hold_timer
