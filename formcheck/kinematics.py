@@ -51,6 +51,13 @@ PLANE_HIDDEN, PLANE_VISIBLE = 0.5, 0.8
 # lengths. A kneeling side plank's shanks, seen level, measure 0.23-0.27 (simulator); from above
 # an opening clam's top shank dips to 0.46.
 SHANK_HIDDEN, SHANK_VISIBLE = 0.35, 0.45
+# From a camera further than this above the body's front, the feet's parting (the top foot lifting
+# towards the ceiling) turns towards the lens and shows only in part, along the bottom shank's line:
+# a 0.30 shank-length gap read 0.09-0.12 in the simulator's raised view (estimated 39-55 deg up), and
+# 0.03-0.13 on the true keypoints of clams rendered from 1.7 m (49-62 deg; MediaPipe 0.10-0.22),
+# where from 0.9 m (23-35 deg) it read 0.24-0.34 in full. Past it the feet's rule still flags a gap
+# read past its limit, and says "can't see" for one read within it (judgment between the two).
+FEET_GAP_UNDERSTATED_ABOVE_DEG = 37.0
 # A joint's bend plane whose normal points at the lens by less than the first share (cosine of the
 # angle to the view axis) shows no usable angle; above the second it is fully in view. Simulated
 # bodies (benchmarks/accuracy.py) show 2-D knee errors of ~10 deg at a share of 0.8.

@@ -20,6 +20,7 @@ from formcheck.kinematics import (
     DEPTH_CONFIDENCE,
     FACE_ROLL_MIN_VISIBILITY,
     FACING_MAX_ELEVATION_DEG,
+    FEET_GAP_UNDERSTATED_ABOVE_DEG,
     HANGING_COS,
     HANGING_MIN_LENGTH,
     HIPS_ROLL_RAISED_CAMERA_DEG,
@@ -74,16 +75,26 @@ class Metric:
     # How far off square-on (|camera_yaw_deg|) it still means what its limit says; past it the
     # rules say "can't see" (None: any view; a joint's bend has its own test of its plane).
     max_yaw_deg: float | None = None
+    # From a camera more than this far above the body's front (the set's view_elevation_deg) it
+    # shows only part of what it measures, so it can only read smaller: a reading past a rule's
+    # limit is still a fault, one within it is "can't see" (None: every height sees it in full).
+    understated_above_deg: float | None = None
 
 
 METRICS: dict[str, Metric] = {}
 
 
-def metric(name: str, unit: str, label: str, max_yaw_deg: float | None = None):
+def metric(
+    name: str,
+    unit: str,
+    label: str,
+    max_yaw_deg: float | None = None,
+    understated_above_deg: float | None = None,
+):
     """Register the decorated function as the metric ``name``."""
 
     def register(compute: Callable[[Frames], Series]) -> Callable[[Frames], Series]:
-        METRICS[name] = Metric(name, unit, label, compute, max_yaw_deg)
+        METRICS[name] = Metric(name, unit, label, compute, max_yaw_deg, understated_above_deg)
         return compute
 
     return register
@@ -373,15 +384,21 @@ def hip_flexion_deg(f: Frames) -> Series:
     return value, f.V(b["HIP"], b["KNEE"], b["SHOULDER"]) * plane
 
 
-@metric("feet_gap_ratio", "ratio", "top ankle off the bottom shank's line / shank length", max_yaw_deg=35.0)
+@metric(
+    "feet_gap_ratio",
+    "ratio",
+    "top ankle off the bottom shank's line / shank length",
+    max_yaw_deg=35.0,
+    understated_above_deg=FEET_GAP_UNDERSTATED_ABOVE_DEG,
+)
 def feet_gap_ratio(f: Frames) -> Series:
     """How far the top ankle stands off the bottom shank's line, in the frontal plane, over the
     shank's length (from world metres, so a shank pointing at the camera does not shrink it). Off
     the line, not from the bottom ankle: sliding along the shank is not coming apart. On rendered
     correct clams from 1.7 m the ankles' distance grew 0.17-0.21 (the top ankle turns with the
     opening knee, and the pose model drags it further); off the line, 0.09. Not seen while a shank
-    points at the lens (SHANK_HIDDEN). Past 35 deg round the simulator's clams lost feet_apart
-    from 45."""
+    points at the lens (SHANK_HIDDEN); only in part from above (FEET_GAP_UNDERSTATED_ABOVE_DEG).
+    Past 35 deg round the simulator's clams lost feet_apart from 45."""
     t, b = f.top, f.bot
     shank_w = f.Wd(t["ANKLE"]) - f.Wd(t["KNEE"])
     shank_px = np.maximum(_norm(f.P(t["ANKLE"]) - f.P(t["KNEE"])), f.px_per_m * _norm(shank_w))
@@ -445,6 +462,15 @@ def hip_lift_ratio(f: Frames) -> Series:
 @metric("camera_elevation_deg", "deg", "how far above the body's front the camera looks down from")
 def camera_elevation_deg(f: Frames) -> Series:
     return f.facing_elevation, DEPTH_CONFIDENCE * f.vis_trunk
+
+
+@metric("view_elevation_deg", "deg", "how far above the body's front the camera looks down from (the set's)")
+def view_elevation_deg(f: Frames) -> Series:
+    """The set's (or the moment's) elevation, judged over many frames by the pipeline: what the
+    rules of an understated measure (Metric.understated_above_deg) go by."""
+    return np.broadcast_to(
+        np.asarray(f.view.elevation_deg, dtype=float), (len(f),)
+    ).copy(), DEPTH_CONFIDENCE * f.vis_trunk
 
 
 @metric("camera_yaw_deg", "deg", "how far the camera stands off square-on, towards the head (+) or feet (-)")
@@ -619,3 +645,7 @@ def compute_metrics(
 METRIC_LABELS: dict[str, str] = {m.name: m.label for m in METRICS.values()}
 # The views that can see each metric (see Metric.max_yaw_deg).
 METRIC_MAX_YAW_DEG: dict[str, float] = {m.name: m.max_yaw_deg for m in METRICS.values() if m.max_yaw_deg}
+# The heights that see each understated metric in part only (see Metric.understated_above_deg).
+METRIC_UNDERSTATED_ABOVE_DEG: dict[str, float] = {
+    m.name: m.understated_above_deg for m in METRICS.values() if m.understated_above_deg is not None
+}

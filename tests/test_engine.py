@@ -189,6 +189,33 @@ def test_feet_apart_is_raised_when_it_happens_and_not_for_a_blip():
     assert raised and raised[0].t_s == fault.at_s and raised[0].cue == "Keep your feet together"
 
 
+@pytest.mark.parametrize("elevation_deg", [20.0, 50.0])
+def test_from_above_the_feet_rule_flags_a_wide_gap_and_cannot_see_a_small_one(elevation_deg):
+    """From above a feet gap turns towards the lens and reads smaller (FEET_GAP_UNDERSTATED_ABOVE_DEG):
+    a gap read past the limit is still a fault, one within it is "can't see", not "good"; a lower
+    camera sees both. Reps 1 and 4 part the feet 0.10 from rest, rep 2 0.30, rep 3 0.40 for 0.1 s."""
+    signal = clam_reps(4)
+    gap = np.full(len(signal), 0.2)
+    peaks = [int((2.15 + k * 3.1) * FPS) for k in range(4)]
+    gap[peaks[0] - 10 : peaks[0] + 10] = 0.3
+    gap[peaks[1] - 10 : peaks[1] + 10] = 0.5
+    gap[peaks[2] : peaks[2] + 3] = 0.6
+    gap[peaks[3] - 10 : peaks[3] + 10] = 0.3
+    signals = {
+        "thigh_opening_deg": signal,
+        "feet_gap_ratio": gap,
+        "view_elevation_deg": np.full(len(signal), elevation_deg),
+    }
+    engine, events = run("clamshell", signals)
+    reps = reps_of(events)
+    assert [[f.code for f in r.faults] for r in reps] == [[], ["feet_apart"], [], []]
+    assert (reps[0].metrics["feet_gap_ratio"] is None) == (elevation_deg > 37)
+    assert (reps[3].metrics["feet_gap_ratio"] is None) == (elevation_deg > 37)
+    assert reps[1].metrics["feet_gap_ratio"] is not None
+    warned = [w.message for w in engine.warnings if "'feet_apart'" in w.message]
+    assert (elevation_deg > 37) == any("catches only large ones" in m for m in warned)
+
+
 def test_unseen_metric_raises_no_fault_but_says_it_cannot_see():
     signal = clam_reps(3)
     knee = np.full(len(signal), 5.0)  # would break the knee_bend limit...

@@ -159,6 +159,21 @@ def test_from_above_a_clams_range_is_its_true_opening_and_small_reps_alone_are_f
     )
 
 
+def test_from_above_feet_apart_is_said_unseen_where_the_gap_turns_towards_the_lens():
+    """From 1.7 m a feet gap of 0.30 shank lengths (twice the limit) turns mostly towards the lens:
+    on the average body it read 0.10 through MediaPipe (0.03 on true keypoints) and was passed as
+    good. It is now "can't see", as are the correct reps' feet; a wider gap would still be flagged."""
+    track, truth = _rendered_fixture("rendered_clamshell_feet_apart_average_1.7m")
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(track, load_exercise("clamshell"), reps, holds)
+    assert result.count_exact
+    assert [o.truth for o in result.outcomes] == [set(), {"feet_apart"}, set()]
+    assert all("feet_apart" in o.unseen and "feet_apart" not in o.found for o in result.outcomes)
+    analysis = analyze_track(track, load_exercise("clamshell"))
+    card = scorecard_from_analysis(analysis).to_dict()
+    assert any("catches only large ones" in w["message"] for w in card["warnings"])
+
+
 def test_from_above_a_leg_lifts_roll_back_is_caught_by_the_hips_stack():
     """From 1.7 m MediaPipe puts the camera 30-43 deg above a leg lift, where the shoulders alone
     cannot tell a roll: the hips' spread, which the lifting leg leaves alone, catches it."""

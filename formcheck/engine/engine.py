@@ -28,7 +28,12 @@ from formcheck.engine.rules import CONFIDENT, RuleWatch, penalty
 from formcheck.engine.setup import SetupMonitor
 from formcheck.engine.views import ViewLog
 from formcheck.exercises import Exercise, Phase, Reference, Severity
-from formcheck.metrics import COUNT_MAX_YAW_DEG, HOLD_MAX_YAW_DEG, METRIC_MAX_YAW_DEG
+from formcheck.metrics import (
+    COUNT_MAX_YAW_DEG,
+    HOLD_MAX_YAW_DEG,
+    METRIC_MAX_YAW_DEG,
+    METRIC_UNDERSTATED_ABOVE_DEG,
+)
 
 # The resting position a rule compares with: the last second of rest before the rep.
 REST_REFERENCE_S = 1.0
@@ -100,6 +105,13 @@ class ExerciseEngine:
         yaw = m.values.get("camera_yaw_deg")
         return limit is not None and yaw is not None and abs(yaw) > limit
 
+    @staticmethod
+    def _partly_seen(m: FrameMetrics, metric: str) -> bool:
+        """The camera stands too high to see all of this measure (METRIC_UNDERSTATED_ABOVE_DEG)."""
+        limit = METRIC_UNDERSTATED_ABOVE_DEG.get(metric)
+        elevation = m.values.get("view_elevation_deg")
+        return limit is not None and elevation is not None and elevation > limit
+
     @property
     def last_t_s(self) -> float:
         return self._last_frame.t_s
@@ -132,19 +144,15 @@ class ExerciseEngine:
             self._unseen_counts[code] = self._unseen_counts.get(code, 0) + 1
             if self._unseen_counts[code] >= threshold and code not in self._camera_warned:
                 self._camera_warned.add(code)
+                hint = w.rule.unseen_hint or "face the camera with your whole body in view"
+                what = f"Can't see {w.rule.what} from this camera, so '{code}' is not checked"
                 if self._off_view(self._last_frame, w.rule.metric):  # checked again once back in view
                     hint = OFF_VIEW_HINT
+                elif self._partly_seen(self._last_frame, w.rule.metric):  # a large fault still shows
+                    what = f"This camera sees only part of {w.rule.what}, so '{code}' catches only large ones"
                 else:
                     self.blind_metrics.add(w.rule.metric)
-                    hint = w.rule.unseen_hint or "face the camera with your whole body in view"
-                self._warn(
-                    Warning(
-                        "camera_view",
-                        t_s,
-                        f"Can't see {w.rule.what} from this camera, so '{code}' is not checked - {hint}.",
-                    ),
-                    events,
-                )
+                self._warn(Warning("camera_view", t_s, f"{what} - {hint}."), events)
 
     # -- the frame loop --------------------------------------------------------------------------
     def update(self, m: FrameMetrics) -> list[Event]:
@@ -204,7 +212,7 @@ class ExerciseEngine:
                 if m.t_s - timer.start_s >= HOLD_REFERENCE_S and self._hold_ref_samples.get(w.rule.metric):
                     w.reference = statistics.median(self._hold_ref_samples[w.rule.metric])
                 continue
-            fault = w.observe(m.t_s, value, conf, track_spans=True)
+            fault = w.observe(m.t_s, value, conf, True, self._partly_seen(m, w.rule.metric))
             if fault is not None:
                 events.append(FaultRaised(m.t_s, fault, w.rule.cue))
         return not timer.dipping  # no rep is counted with the hips down
@@ -300,7 +308,8 @@ class ExerciseEngine:
             phase = w.rule.phase
             if phase in (Phase.REST, Phase.REP_END) or (phase is Phase.PEAK and not at_peak):
                 continue
-            fault = w.observe(m.t_s, *self._seen(m, w.rule.metric), track_spans=False)
+            partly = self._partly_seen(m, w.rule.metric)
+            fault = w.observe(m.t_s, *self._seen(m, w.rule.metric), False, partly)
             if fault is not None and not self._implied(w):
                 events.append(FaultRaised(m.t_s, fault, w.rule.cue))
 

@@ -67,20 +67,28 @@ class RuleWatch:
         """Nothing of this rule could be measured during the rep or hold."""
         return self.seen_frames == 0 and self.unseen_frames > 0
 
-    def observe(self, t_s: float, value: float, confidence: float, track_spans: bool) -> Fault | None:
-        """Feed one frame; returns a newly raised fault (the first of the rep, or a new span of a hold)."""
+    def observe(
+        self, t_s: float, value: float, confidence: float, track_spans: bool, breach_only: bool = False
+    ) -> Fault | None:
+        """Feed one frame; returns a newly raised fault (the first of the rep, or a new span of a hold).
+        ``breach_only``: the view shows the measure only in part (it can only read smaller), so a
+        frame within the limit ends a run of breaches but does not count as seen."""
         v = rule_value(self.rule, value, self.reference) if confidence >= CONFIDENT else None
         if v is None or math.isnan(v):
             # Unseen frames neither break nor end a run: the limit held as long as it could be seen
             # (a joint's bend flickers in and out of view as the limb turns).
             self.unseen_frames += 1
             return None
-        self.seen_frames += 1
         limit = broken_limit(self.rule, v)
         if limit is None:
+            if breach_only:
+                self.unseen_frames += 1
+            else:
+                self.seen_frames += 1
             self.within_frames += 1
             self._end_run()
             return None
+        self.seen_frames += 1
         if self.run_start_s is None:
             self.run_start_s = t_s
         if self.run_worst is None or excess(limit, v) > excess(self.run_worst[1], self.run_worst[0]):
