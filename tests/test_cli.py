@@ -154,6 +154,7 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
     from formcheck.errors import FormcheckError
     from formcheck.exercises import load_exercise
     from formcheck.exercises.loader import (
+        _hold_spec,
         _implied_by_hold,
         _own_versions,
         _parse,
@@ -221,6 +222,12 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
         with pytest.raises(FormcheckError) as err:
             _parse("side-plank", tomllib.loads(plank_text.replace(old, new)))
         assert all(w in str(err.value) for w in words)
+    # a progression's own [hold] changes the hold exercise's fields, checked as the rest
+    kneeling = {**tomllib.loads(plank_text)["hold"], **tomllib.loads(progression)["hold"]}
+    assert _hold_spec(kneeling, "side-plank-clamshell.toml [hold]").enter == 0.29
+    with pytest.raises(FormcheckError) as err:
+        _hold_spec({**kneeling, "enter": 0.05}, "side-plank-clamshell.toml [hold]")
+    assert all(w in str(err.value) for w in ("side-plank-clamshell.toml [hold]", "'exit'", "'enter'"))
     plank, clam = load_exercise("side-plank"), load_exercise("clamshell")
     for table, words in (
         ({"pelvis_rollback": ["trunk_rotaton"]}, ["'pelvis_rollback'", "no hold rule", "trunk_rotaton"]),

@@ -223,6 +223,20 @@ def test_from_above_a_side_plank_is_timed_by_how_far_its_hips_rose():
     assert hold["end_s"] == pytest.approx(truth["holds"][0]["end_s"], abs=0.3)
 
 
+def test_a_kneeling_side_plank_is_timed_from_its_lift_not_from_lying_down():
+    """Kneeling, the body pivots on a lever half as long, so lying down the heavy body's hips read
+    0.23 up from 0.3 m, over the side plank's 0.18 entry: its hold was timed from 0.0, the set's
+    first frame, not from 3.0, when it lifted. The kneeling plank enters at its own 0.29."""
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_correct_heavy_0.3m")
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(track, load_exercise("side-plank-clamshell"), reps, holds)
+    assert result.count_exact
+    assert not any(o.found for o in result.outcomes)
+    card = scorecard_from_analysis(analyze_track(track, load_exercise("side-plank-clamshell"))).to_dict()
+    (hold,) = card["holds"]
+    assert hold["start_s"] == pytest.approx(truth["holds"][0]["start_s"], abs=0.3)
+
+
 @pytest.mark.skipif(
     not has_render, reason='needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]"'
 )

@@ -364,27 +364,7 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
         )
         if reps.quiet_start_rise is not None and not 0.0 < reps.quiet_start_rise <= reps.start_rise:
             raise FormcheckError(f"{where} [reps]: 'quiet_start_rise' must be above 0, at most 'start_rise'.")
-    if "hold" in d:
-        h = d["hold"]
-        hold = HoldSpec(
-            signal=_metric(h.get("signal", ""), f"{where} [hold]", METRIC_LABELS),
-            enter=_number(h, "enter", f"{where} [hold]"),
-            exit=_number(h, "exit", f"{where} [hold]"),
-            min_duration_s=_number(h, "min_duration_s", f"{where} [hold]"),
-            exit_fraction=_number(h, "exit_fraction", f"{where} [hold]", False) or 0.0,
-            enter_rise=_number(h, "enter_rise", f"{where} [hold]", False),
-            exit_rise_fraction=_number(h, "exit_rise_fraction", f"{where} [hold]", False),
-        )
-        if hold.exit > hold.enter:
-            raise FormcheckError(f"{where} [hold]: 'exit' must not be above 'enter'.")
-        if not 0.0 <= hold.exit_fraction < 1.0:
-            raise FormcheckError(f"{where} [hold]: 'exit_fraction' must be from 0 up to (not including) 1.")
-        if (hold.enter_rise is None) != (hold.exit_rise_fraction is None):
-            raise FormcheckError(f"{where} [hold]: give 'enter_rise' and 'exit_rise_fraction' together.")
-        if hold.enter_rise is not None and not hold.enter_rise > 0.0:
-            raise FormcheckError(f"{where} [hold]: 'enter_rise' must be above 0.")
-        if hold.exit_rise_fraction is not None and not 0.0 <= hold.exit_rise_fraction < 1.0:
-            raise FormcheckError(f"{where} [hold]: 'exit_rise_fraction' must be from 0 up to (not) 1.")
+    hold = _hold_spec(d["hold"], f"{where} [hold]") if "hold" in d else None
     if reps is None and hold is None:
         raise FormcheckError(f"{where}: needs a [reps] or a [hold] section (or reps_from / hold_from).")
     rules = tuple(parse_rule(r, where) for r in d.get("rules", []))
@@ -409,6 +389,30 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
         report_column=_report_column(d, where, reps),
         **_feedback(d, where),
     )
+
+
+def _hold_spec(h: dict, where: str) -> HoldSpec:
+    """A [hold] table, checked: errors name ``where`` (the file and the table) and the field."""
+    hold = HoldSpec(
+        signal=_metric(h.get("signal", ""), where, METRIC_LABELS),
+        enter=_number(h, "enter", where),
+        exit=_number(h, "exit", where),
+        min_duration_s=_number(h, "min_duration_s", where),
+        exit_fraction=_number(h, "exit_fraction", where, False) or 0.0,
+        enter_rise=_number(h, "enter_rise", where, False),
+        exit_rise_fraction=_number(h, "exit_rise_fraction", where, False),
+    )
+    if hold.exit > hold.enter:
+        raise FormcheckError(f"{where}: 'exit' must not be above 'enter'.")
+    if not 0.0 <= hold.exit_fraction < 1.0:
+        raise FormcheckError(f"{where}: 'exit_fraction' must be from 0 up to (not including) 1.")
+    if (hold.enter_rise is None) != (hold.exit_rise_fraction is None):
+        raise FormcheckError(f"{where}: give 'enter_rise' and 'exit_rise_fraction' together.")
+    if hold.enter_rise is not None and not hold.enter_rise > 0.0:
+        raise FormcheckError(f"{where}: 'enter_rise' must be above 0.")
+    if hold.exit_rise_fraction is not None and not 0.0 <= hold.exit_rise_fraction < 1.0:
+        raise FormcheckError(f"{where}: 'exit_rise_fraction' must be from 0 up to (not) 1.")
+    return hold
 
 
 def load_exercise(exercise: str | ExerciseId) -> Exercise:
@@ -440,7 +444,10 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             setup=hold_ex.setup,
             setup_hint=hold_ex.setup_hint,
             reps=reps,
-            hold=hold_ex.hold,
+            # its own [hold] changes only the fields it gives of the hold exercise's
+            hold=_hold_spec(
+                {**_read_toml(d["hold_from"])["hold"], **d.get("hold", {})}, f"{exercise_id}.toml [hold]"
+            ),
             rules=hold_ex.rules + rep_rules,
             # the hold's labels (its position is the base), the rep's at the other joints
             overlay=hold_ex.overlay
