@@ -71,6 +71,23 @@ def test_a_pelvis_roll_back_turns_the_top_hip_away_from_a_front_camera_by_that_a
     assert roll == pytest.approx([0.0, 30.0], abs=0.5)
 
 
+def test_a_kneeling_plank_rolls_back_about_its_knee_and_keeps_its_line():
+    """Kneeling, the feet lie behind the knees: rolled about the line to them, the shoulders dropped
+    and the shoulder-hip-knee line read a 27 deg pike on every rendered and simulated roll back.
+    About the line to the bottom knee the line keeps straight while the top hip turns back."""
+    knee = Leg(knee_flexion=90.0)
+    angles = JointAngles(pelvis_roll_back=np.array([0.0, 30.0]), top_leg=knee, bottom_leg=knee)
+    scene, _ = pose_in_scene(BodyShape(), angles, Posture(top=Side.LEFT, support=Support.FOREARM_KNEES))
+    shoulders = (scene[:, L.LEFT_SHOULDER] + scene[:, L.RIGHT_SHOULDER]) / 2
+    hips = (scene[:, L.LEFT_HIP] + scene[:, L.RIGHT_HIP]) / 2
+    up, down = shoulders - hips, scene[:, L.RIGHT_KNEE] - hips
+    cos = np.sum(up * down, axis=1) / np.linalg.norm(up, axis=1) / np.linalg.norm(down, axis=1)
+    line = np.degrees(np.arccos(cos))
+    assert abs(line[1] - line[0]) < 3.0
+    turned = scene[:, L.LEFT_HIP] - scene[:, L.RIGHT_HIP]
+    assert np.degrees(np.arctan2(-turned[1, 2], turned[1, 1])) > 20.0
+
+
 @pytest.mark.parametrize("support", [Support.FOREARM_FEET, Support.FOREARM_KNEES, Support.HAND_FEET])
 def test_a_side_plank_rests_on_its_arm_with_the_upper_arm_vertical(support):
     knee = 90.0 if support is Support.FOREARM_KNEES else 0.0

@@ -137,6 +137,12 @@ def _flat_values(item) -> list:
     return [item]
 
 
+# A bottom leg bent at least this much at the knee, and less at the hip, is kneeling: its knee is
+# the end of the body's line, as in a kneeling side plank (90 at the knee, straight at the hip;
+# a lying clam bends the hips 45).
+KNEELING_KNEE_DEG, KNEELING_HIP_DEG = 45.0, 20.0
+
+
 def body_landmarks(shape: BodyShape, angles: JointAngles, top: Side) -> np.ndarray:
     """(N, 33, 3) landmark positions in the body frame, one pose per frame of the angles."""
     return posed_body(shape, angles, top)[0]
@@ -149,6 +155,9 @@ def posed_body(shape: BodyShape, angles: JointAngles, top: Side) -> tuple[np.nda
     zero (standing, arms at the sides, palms in), so a renderer can drive a skinned mesh with it.
     A pelvis rolling back turns the body about the line from the bottom hip to the feet - the
     shortcut as it happens on a mat: the bottom leg stays where it lies and the feet stay together.
+    Kneeling (the bottom hip straight, its knee bent) the body's line ends at the bottom knee and it
+    turns about that, the top shank kept lying on the bottom one (the hip turning the thigh under
+    it): about the feet, behind the knees, the shoulders dropped into a 27 deg pike.
     """
     n = frame_count(angles)
     still, frames = _landmarks(shape, replace(angles, pelvis_roll_back=np.zeros(n)), top)
@@ -156,19 +165,42 @@ def posed_body(shape: BodyShape, angles: JointAngles, top: Side) -> tuple[np.nda
         return still, frames
     bottom_hip = still[:, landmark_index(top.other, "HIP")]
     feet = (still[:, landmark_index(top, "ANKLE")] + still[:, landmark_index(top.other, "ANKLE")]) / 2
-    axis = _unit(feet - bottom_hip)
+    kneeling = _kneeling(angles.bottom_leg, n)
+    end = np.where(kneeling[:, None], still[:, landmark_index(top.other, "KNEE")], feet)
+    axis = _unit(end - bottom_hip)
     rad = np.radians(np.broadcast_to(np.asarray(angles.pelvis_roll_back, dtype=float), (n,)))
     turn = Rotation.from_rotvec(axis * rad[:, None])
     top_hip = landmark_index(top, "HIP")
     # Roll back moves the top hip backwards (-y); pick the turn's direction that does so.
     moved = turn.apply(still[:, top_hip] - bottom_hip)[:, 1] - (still[:, top_hip] - bottom_hip)[:, 1]
     turn = Rotation.from_rotvec(axis * (rad * np.where(moved <= 0, 1.0, -1.0))[:, None])
-    leg = [landmark_index(top.other, p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
+    bottom_leg = [landmark_index(top.other, p) for p in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")]
     rolled = bottom_hip[:, None] + np.einsum("nij,nlj->nli", turn.as_matrix(), still - bottom_hip[:, None])
-    rolled[:, leg] = still[:, leg]
+    rolled[:, bottom_leg] = still[:, bottom_leg]
     # The bottom hip is on the axis, so the bottom thigh and shank keep their orientation too.
-    kept = {f"thigh.{top.other.value}", f"shank.{top.other.value}"}
-    return rolled, {k: (r if k in kept else turn * r) for k, r in frames.items()}
+    turned = {
+        k: r if k in (f"thigh.{top.other.value}", f"shank.{top.other.value}") else turn * r
+        for k, r in frames.items()
+    }
+    if np.any(kneeling):
+        knee, foot = (
+            landmark_index(top, "KNEE"),
+            [landmark_index(top, p) for p in ("ANKLE", "HEEL", "FOOT_INDEX")],
+        )
+        lying = rolled[:, knee, None] + still[:, foot] - still[:, knee, None]
+        rolled[:, foot] = np.where(kneeling[:, None, None], lying, rolled[:, foot])
+        shank = f"shank.{top.value}"
+        turned[shank] = Rotation.from_quat(
+            np.where(kneeling[:, None], frames[shank].as_quat(), turned[shank].as_quat())
+        )
+    return rolled, turned
+
+
+def _kneeling(leg: Leg, n: int) -> np.ndarray:
+    """Per frame: the leg kneels (KNEELING_KNEE_DEG, KNEELING_HIP_DEG)."""
+    knee = np.broadcast_to(np.asarray(leg.knee_flexion, dtype=float), (n,))
+    hip = np.broadcast_to(np.asarray(leg.hip_flexion, dtype=float), (n,))
+    return (knee >= KNEELING_KNEE_DEG) & (np.abs(hip) < KNEELING_HIP_DEG)
 
 
 # The segments ``posed_body`` orients; ".left"/".right" ones exist for both sides.
