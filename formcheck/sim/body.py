@@ -101,7 +101,7 @@ class JointAngles:
 
 def _rot(axis: np.ndarray, deg: Angle, n: int) -> Rotation:
     """``n`` rotations about a fixed body axis by ``deg`` (one angle or one per frame)."""
-    rad = np.radians(np.broadcast_to(np.asarray(deg, dtype=float), (n,)))
+    rad = np.radians(_per_frame(deg, n))
     return Rotation.from_rotvec(rad[:, None] * np.asarray(axis, dtype=float))
 
 
@@ -168,7 +168,7 @@ def posed_body(shape: BodyShape, angles: JointAngles, top: Side) -> tuple[np.nda
     kneeling = _kneeling(angles.bottom_leg, n)
     end = np.where(kneeling[:, None], still[:, landmark_index(top.other, "KNEE")], feet)
     axis = _unit(end - bottom_hip)
-    rad = np.radians(np.broadcast_to(np.asarray(angles.pelvis_roll_back, dtype=float), (n,)))
+    rad = np.radians(_per_frame(angles.pelvis_roll_back, n))
     turn = Rotation.from_rotvec(axis * rad[:, None])
     top_hip = landmark_index(top, "HIP")
     # Roll back moves the top hip backwards (-y); pick the turn's direction that does so.
@@ -183,10 +183,8 @@ def posed_body(shape: BodyShape, angles: JointAngles, top: Side) -> tuple[np.nda
         for k, r in frames.items()
     }
     if np.any(kneeling):
-        knee, foot = (
-            landmark_index(top, "KNEE"),
-            [landmark_index(top, p) for p in ("ANKLE", "HEEL", "FOOT_INDEX")],
-        )
+        knee = landmark_index(top, "KNEE")
+        foot = [landmark_index(top, p) for p in ("ANKLE", "HEEL", "FOOT_INDEX")]
         lying = rolled[:, knee, None] + still[:, foot] - still[:, knee, None]
         rolled[:, foot] = np.where(kneeling[:, None, None], lying, rolled[:, foot])
         shank = f"shank.{top.value}"
@@ -198,9 +196,14 @@ def posed_body(shape: BodyShape, angles: JointAngles, top: Side) -> tuple[np.nda
 
 def _kneeling(leg: Leg, n: int) -> np.ndarray:
     """Per frame: the leg kneels (KNEELING_KNEE_DEG, KNEELING_HIP_DEG)."""
-    knee = np.broadcast_to(np.asarray(leg.knee_flexion, dtype=float), (n,))
-    hip = np.broadcast_to(np.asarray(leg.hip_flexion, dtype=float), (n,))
-    return (knee >= KNEELING_KNEE_DEG) & (np.abs(hip) < KNEELING_HIP_DEG)
+    return (_per_frame(leg.knee_flexion, n) >= KNEELING_KNEE_DEG) & (
+        np.abs(_per_frame(leg.hip_flexion, n)) < KNEELING_HIP_DEG
+    )
+
+
+def _per_frame(angle: Angle, n: int) -> np.ndarray:
+    """An angle as one value per frame (a constant is repeated)."""
+    return np.broadcast_to(np.asarray(angle, dtype=float), (n,))
 
 
 # The segments ``posed_body`` orients; ".left"/".right" ones exist for both sides.
@@ -294,7 +297,7 @@ def _clam_hinge(hip, knee, ankle, lat: float, deg: Angle, n: int) -> Rotation:
     axis = _unit(ankle - hip)
     nudge = Rotation.from_rotvec(axis * 0.01).apply(knee - hip) - (knee - hip)
     sign = np.where(nudge[:, 0] * lat > 0, 1.0, -1.0)
-    rad = np.radians(np.broadcast_to(np.asarray(deg, dtype=float), (n,)))
+    rad = np.radians(_per_frame(deg, n))
     return Rotation.from_rotvec(axis * (sign * rad)[:, None])
 
 
