@@ -21,6 +21,7 @@ from formcheck.evaluate import evaluate_track, truth_reps_and_holds
 from formcheck.exercises import load_exercise
 from formcheck.pipeline import analyze_track
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.landmarks import Side
 from formcheck.pose.track_io import load_track
 from formcheck.scorecard import scorecard_from_analysis
 from formcheck.sim import FAULTS
@@ -289,3 +290,23 @@ def test_render_without_its_extra_or_with_a_bad_size_says_so_in_one_line(tmp_pat
     )
     assert_one_line_error(result, "needs the render extra (", "is missing): pip install torch==2.13.0")
     assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*"))
+
+
+@pytest.mark.skipif(
+    not has_render, reason='needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]"'
+)
+def test_a_rendered_clam_opens_about_its_own_ankle_so_a_correct_one_keeps_its_feet_together():
+    """The clam's hinge is worked out on the body's own leg lengths: on the simulator's default thigh
+    (0.23 of the height, the slim body's is 0.27) the slim body's feet parted by 0.08 shank lengths."""
+    from formcheck.sim.body import posed_body
+    from formcheck.sim.motion import Tempo, perform
+    from formcheck.sim.render import LOOKS, Body
+
+    body = Body(LOOKS["slim-tall"])
+    shape = body.shape
+    perf = perform("clamshell", [], shape=shape, tempo=Tempo(reps=1, lead_in_s=1.0), fps=10.0)
+    heads = body.pose(posed_body(shape, perf.angles, Side.RIGHT)[1])["heads"]
+    right, left = (heads[:, body.labels.index(f"foot.{a}")] for a in "RL")
+    gap_m = np.linalg.norm(right - left, axis=1)
+    assert np.ptp(perf.frame_truth["movement_deg"]) > 40.0  # the knee opened
+    assert np.max(np.abs(gap_m - gap_m[0])) < 0.02 * shape.m(shape.shank)

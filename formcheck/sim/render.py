@@ -3,9 +3,10 @@
 An optional part (``pip install -e ".[render]"``, after ``pip install torch==2.13.0`` or a CPU
 build of PyTorch): formcheck itself never imports it. The body is ``anny`` (Apache-2.0 code,
 CC0 MakeHuman-derived assets), a rigged mesh of 13,718 vertices shaped by phenotype sliders. The
-simulator's segment orientations (``body.posed_body``) drive its bones, so a rendered clam or
-plank is the same motion the landmark simulator makes, with the same truth. ``pyrender`` draws it
-headless on Mesa's software EGL in a room with a mat, a wall and furniture; camera noise is added
+simulator's segment orientations (``body.posed_body``, worked out on the body's own segment
+lengths) drive its bones, so a rendered clam or plank is the same motion the landmark simulator
+makes, with the same truth. ``pyrender`` draws it headless on Mesa's software EGL in a room with
+a mat, a wall and furniture; camera noise is added
 and the frames are encoded with x264, as a phone or webcam would.
 
 The truth is measured from the posed body, not taken from the angles that drove it: the body's
@@ -35,13 +36,13 @@ from formcheck.pose.frame import PoseTrack
 from formcheck.pose.geometry import angle_deg, joint_flexion_deg
 from formcheck.pose.landmarks import NUM_LANDMARKS, Side
 from formcheck.pose.landmarks import Landmark as L
-from formcheck.sim.body import Posture, Support, posed_body, scene_axes, supported
+from formcheck.sim.body import BodyShape, Posture, Support, posed_body, scene_axes, supported
 from formcheck.sim.camera import WEBCAM_HFOV_DEG, Camera, NoiseModel, film
-from formcheck.sim.motion import DEFAULT_SHAPE, Fault, Performance, Tempo, perform
+from formcheck.sim.motion import Fault, Performance, Tempo, perform
 
 INSTALL_HINT = 'pip install torch==2.13.0 && pip install -e ".[render]"'
 # Raised whenever the same take would render differently (cached renders are keyed on it).
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 # anny's model frame: x to the person's left, y backwards, z up; the simulator's body frame has
 # x to the right, y forwards, z up - a half turn about z.
 TO_ANNY = np.diag([-1.0, -1.0, 1.0])
@@ -254,6 +255,7 @@ class Body:
         self.vertex_bone = np.array(self.labels)[bones[np.arange(len(bones)), weights.argmax(axis=1)]]
         self._extra_keypoints = self._face_vertices()
         self.radii = self._leg_radii()
+        self.shape = self._shape()
 
     def region(self, *prefixes: str) -> np.ndarray:
         """Indices of the vertices that mostly follow a bone whose name starts with one of ``prefixes``."""
@@ -290,6 +292,32 @@ class Body:
             for name, point in targets.items():
                 out[int(L[name])] = int(np.argmin(np.linalg.norm(self.rest_vertices - point, axis=1)))
         return out
+
+    def _shape(self) -> BodyShape:
+        """The simulator's body with this body's own segment lengths (its bones' heads at rest), so
+        the motion is worked out on the skeleton it drives. The clam's hinge runs from the hip to the
+        ankle of the posed shape: worked out on the simulator's default thigh (0.23 of the height; the
+        slim body's is 0.27), it missed this ankle and a correct clam parted the slim body's feet by
+        0.08 shank lengths (0.10 between its ankle keypoints)."""
+        heads = self.rest_poses[:, :3, 3]
+
+        def span(a: str, b: str) -> float:
+            return float(np.linalg.norm(heads[self._index[a]] - heads[self._index[b]]))
+
+        def mid(bone: str) -> np.ndarray:
+            return (heads[self._index[f"{bone}.L"]] + heads[self._index[f"{bone}.R"]]) / 2
+
+        height_m = float(np.ptp(self.rest_vertices[:, 2]))
+        return BodyShape(
+            height_m=height_m,
+            hip_width=span("upperleg01.L", "upperleg01.R") / height_m,
+            shoulder_width=span("upperarm01.L", "upperarm01.R") / height_m,
+            trunk=float(np.linalg.norm(mid("upperarm01") - mid("upperleg01"))) / height_m,
+            thigh=span("upperleg01.L", "lowerleg01.L") / height_m,
+            shank=span("lowerleg01.L", "foot.L") / height_m,
+            upper_arm=span("upperarm01.L", "lowerarm01.L") / height_m,
+            forearm=span("lowerarm01.L", "wrist.L") / height_m,
+        )
 
     def _leg_radii(self) -> dict[str, tuple[float, float]]:
         """Each leg segment's skin radius near its two ends (median distance from the bone line):
@@ -533,10 +561,18 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
     look, room = LOOKS[take.look], ROOMS[take.room]
     shot = take.shot
     rng = np.random.default_rng(take.seed)
-    perf = perform(take.exercise, list(take.faults), top=take.top, tempo=take.tempo, fps=shot.fps, rng=rng)
     body = Body(look)
+    perf = perform(
+        take.exercise,
+        list(take.faults),
+        shape=body.shape,
+        top=take.top,
+        tempo=take.tempo,
+        fps=shot.fps,
+        rng=rng,
+    )
     posture = perf.posture
-    angles, incline = supported(DEFAULT_SHAPE, perf.angles, posture, perf.lift)
+    angles, incline = supported(body.shape, perf.angles, posture, perf.lift)
     n = len(perf.t_s)
     colours = (np.column_stack([body.colours(look), np.ones(len(body.rest_vertices))]) * 255).astype(np.uint8)
     landmarks = np.zeros((n, NUM_LANDMARKS, 3))
@@ -547,7 +583,7 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
     poses = []
     for start in range(0, n, BATCH):
         sl = slice(start, min(start + BATCH, n))
-        frames = posed_body(DEFAULT_SHAPE, _slice_angles(angles, sl, n), take.top)[1]
+        frames = posed_body(body.shape, _slice_angles(angles, sl, n), take.top)[1]
         posed = body.pose(frames)
         axes = scene_axes(posture, incline[sl], sl.stop - sl.start)
         verts = np.einsum("nij,nvj->nvi", axes, posed["vertices"])
@@ -565,7 +601,6 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
         poses.append(verts.astype(np.float32))
         if progress:
             progress(sl.stop, 2 * n)
-    height_m = float(np.ptp(body.rest_vertices[:, 2]))
     camera = shot.camera(landmarks)
     studio = Studio(room, camera, camera.target, rng)
     video_path = Path(video_path)
@@ -591,7 +626,9 @@ def render_take(take: Take, video_path: Path, progress=None) -> Rendered:
         studio.close()
     none = NoiseModel.level("none")
     true_track = film(landmarks, perf.t_s, camera, none, np.random.default_rng(0), path=str(video_path))
-    truth = _truth(take, perf, camera, landmarks, true_track, contacts_support, lowest, penetration, height_m)
+    truth = _truth(
+        take, perf, camera, landmarks, true_track, contacts_support, lowest, penetration, body.shape.height_m
+    )
     return Rendered(truth, true_track)
 
 
