@@ -6,8 +6,8 @@ CC0 MakeHuman-derived assets), a rigged mesh of 13,718 vertices shaped by phenot
 simulator's segment orientations (``body.posed_body``, worked out on the body's own segment
 lengths) drive its bones, so a rendered clam or plank is the same motion the landmark simulator
 makes, with the same truth. ``pyrender`` draws it headless on Mesa's software EGL in a room with
-a mat, a wall and furniture; camera noise is added
-and the frames are encoded with x264, as a phone or webcam would.
+a mat, a wall and furniture; camera noise is added and the frames are encoded with x264, as a
+phone or webcam would.
 
 The truth is measured from the posed body, not taken from the angles that drove it: the body's
 own keypoint regressor (COCO-WholeBody joints, fitted to the mesh) gives the 3-D joints, and
