@@ -374,21 +374,6 @@ def knee_opening_deg(f: Frames) -> Series:
     return value, f.V(t["HIP"], t["KNEE"], t["ANKLE"]) * seen
 
 
-@metric("clam_opening_deg", "deg", "clam opening: the knee's turn where seen, else the thighs' angle")
-def clam_opening_deg(f: Frames) -> Series:
-    """What a clam's reps are counted on. From a camera high enough to see the knee's turn in full
-    (KNEE_TURN_VISIBLE_DEG) it is that turn (knee_opening_deg): there the thighs' image angle shows a
-    fraction of the opening, and a small rep sank into the pose model's wander at rest (the
-    simulator's raised 15 deg clams moved 6 deg in the image against 2 deg of wander, and one in
-    four was not counted). Lower down, or where the knee's rest is not seen in front of its line,
-    the thighs' image angle. Chosen for the set as a whole (its elevation and knee rest), so a set
-    is counted on one scale."""
-    turn = f.get("knee_opening_deg")
-    if f.elevation_deg >= KNEE_TURN_VISIBLE_DEG and np.any(np.isfinite(turn[0])):
-        return turn
-    return f.get("thigh_opening_deg")
-
-
 @metric("hip_flexion_deg", "deg", "hip bend")
 def hip_flexion_deg(f: Frames) -> Series:
     """From the *bottom* thigh: it stays put while the top knee opens, so the clam's opening does

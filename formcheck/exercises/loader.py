@@ -464,8 +464,7 @@ def _own_versions(
 ) -> tuple[tuple[Rule, ...], RepSpec]:
     """A progression's own [[rules]], each changing the fields it gives of the rep rule of its code
     (``reps_toml``: the rep exercise's definition), and its own [reps] report_at_rest and range
-    (absent: none) and signal (absent: the rep exercise's): where its position measures a shortcut,
-    or a rep, differently."""
+    (absent: none): where its position measures a shortcut differently."""
     codes = {r.code for r in rules}
     base = {r.get("code"): r for r in reps_toml.get("rules", [])}
     own = {}
@@ -479,9 +478,7 @@ def _own_versions(
         own[code] = replace(rule, implied_by=tuple(c for c in rule.implied_by if c in codes))
     if "reps" in d:
         at_rest = _report_at_rest({"report": list(reps.report), **d["reps"]}, f"{where} [reps]")
-        given, at = d["reps"], f"{where} [reps]"
-        signal = _metric(given["signal"], at, METRIC_LABELS) if "signal" in given else reps.signal
-        reps = replace(reps, signal=signal, report_at_rest=at_rest, range_metric=_range_metric(given, at))
+        reps = replace(reps, report_at_rest=at_rest, range_metric=_range_metric(d["reps"], f"{where} [reps]"))
     return tuple(own.get(r.code, r) for r in rules), reps
 
 
