@@ -335,6 +335,41 @@ def knee_flexion_deg(f: Frames) -> Series:
     return value, f.V(t["HIP"], t["KNEE"], t["ANKLE"]) * bend_visibility(thigh_w, shank_w, f.hinge_w)
 
 
+@metric("knee_flexion_lifted_deg", "deg", "knee bend of a leg lifted in the body's plane")
+def knee_flexion_lifted_deg(f: Frames) -> Series:
+    """The top knee's bend while the leg lifts in the body's frontal plane (a side-lying leg lift):
+    the thigh stays in that plane and a bending knee takes the shank backwards out of it, which a
+    camera above sees by sin(elevation), the lift by cos(elevation). So in the frontal plane (the
+    image's offsets across the body undone by cos(elevation)) the shank is a share along the thigh
+    plus a share straight up that is its backward part times tan(elevation). Rendered from 1.7 m
+    (42-46 deg up), a 36 deg bend read 31-32 deg through MediaPipe and on the true keypoints, where
+    the picture's angle read 19.5 against the 20 deg limit. From below the lying plane's elevations
+    (LYING_PLANE_HIDDEN_DEG) the backward part is too small to read (rendered from 0.9 m, 11-17 deg
+    up, straight knees read -29 to +41), and the picture's angle stands in where the bend's plane
+    faces the camera (knee_flexion_deg)."""
+    if f.elevation_deg < LYING_PLANE_HIDDEN_DEG:
+        return f.get("knee_flexion_deg")
+    t = f.top
+    up = np.where((f.across[:, 1] > 0)[:, None], -f.across, f.across)  # towards the top side
+    lift = math.cos(math.radians(f.elevation_deg))
+
+    def frontal(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.sum(v * f.trunk_axis, axis=-1), np.sum(v * up, axis=-1) / lift
+
+    thigh_along, thigh_up = frontal(f.P(t["KNEE"]) - f.P(t["HIP"]))
+    shank_along, shank_up = frontal(f.P(t["ANKLE"]) - f.P(t["KNEE"]))
+    thigh_len = np.maximum(np.hypot(thigh_along, thigh_up), 1e-6)
+    along_thigh = thigh_along / thigh_len
+    # shank = a * thigh direction + b * straight up (the backward part, seen by tan(elevation))
+    a = shank_along / np.where(np.abs(along_thigh) > 0.2, along_thigh, np.nan)
+    backward = (shank_up - a * thigh_up / thigh_len) / math.tan(math.radians(f.elevation_deg))
+    # Straight, the shank reads a little forwards of the thigh's line (rendered straight knees, true
+    # keypoints and MediaPipe's: -8 to 0 deg; the keypoints sit in front of the bones): 0, as no bend.
+    value = np.maximum(np.degrees(np.arctan2(backward, a)), 0.0)
+    seen = seen_from_elevation(f.elevation_deg, LYING_PLANE_HIDDEN_DEG, LYING_PLANE_VISIBLE_DEG)
+    return value, np.where(np.isfinite(value), f.V(t["HIP"], t["KNEE"], t["ANKLE"]) * seen, 0.0)
+
+
 @metric("knee_flexion_lying_deg", "deg", "knee bend lying still, in the plane the legs lie in")
 def knee_flexion_lying_deg(f: Frames) -> Series:
     """The top knee's bend in the floor's plane, where lying legs bend (the body's sagittal plane):

@@ -201,6 +201,16 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             tomllib.loads(lift.replace('implied_by = ["over_lift"]', 'implied_by = ["overlift"]')),
         )
     assert all(w in str(err.value) for w in ("side-leg-lift.toml rule 'hip_hike'", "implied_by", "overlift"))
+    reported_from = (("knee_flexion_deg", "knee_flexion_lifted_deg"),)
+    assert load_exercise("side-leg-lift").reps.report_from == reported_from
+    for good, bad, words in (
+        ("report_from = { knee_flexion_deg", "report_from = { knee_deg", ["'report_from' names 'knee_deg'"]),
+        ('= "knee_flexion_lifted_deg" }', '= "knee_lifted_deg" }', ["report_from", "unknown metric"]),
+    ):
+        assert good in lift
+        with pytest.raises(FormcheckError) as err:
+            _parse("side-leg-lift", tomllib.loads(lift.replace(good, bad)))
+        assert all(w in str(err.value) for w in ["side-leg-lift.toml [reps]", *words])
     progression = (
         Path(__file__).parents[1] / "formcheck" / "exercises" / "side-plank-clamshell.toml"
     ).read_text()

@@ -9,6 +9,7 @@ import pytest
 from bodies import HEIGHT, PELVIS_HALF_M, WIDTH, side_lying, stack
 
 from formcheck.kinematics import (
+    SetView,
     Side,
     detect_side,
     face_turn_deg,
@@ -113,6 +114,42 @@ def test_the_clams_opening_is_its_knees_turn_about_the_hip_ankle_line(opening, e
     rest, opened = (clam_seen_from_above(a, elevation) for a in (0.0, opening))
     rises = knee_rise_ratio(np.stack([rest, opened]), Side.RIGHT, 1000, 1000)
     assert opening_about_leg_deg(rises, float(rises[0]), elevation) == pytest.approx([0.0, opening], abs=1e-6)
+
+
+def lifted_leg_seen_from_above(lift_deg: float, knee_deg: float, elevation_deg: float):
+    """A side-lying body's top leg lifted ``lift_deg`` in the body's plane, its knee bent
+    ``knee_deg`` (the shank backwards, away from the camera), seen from ``elevation_deg``."""
+    a, k = math.radians(lift_deg), math.radians(knee_deg)
+    along, backwards = np.array([-math.cos(a), math.sin(a), 0.0]), np.array([0.0, 0.0, -1.0])
+    thigh = along * 0.45
+    shank = (along * math.cos(k) + backwards * math.sin(k)) * 0.42
+    hip = np.array([0.0, 0.1, 0.0])
+    body = {
+        "RIGHT_HIP": tuple(hip),
+        "LEFT_HIP": (0.0, -0.1, 0.0),
+        "RIGHT_SHOULDER": (0.5, 0.15, 0.0),
+        "LEFT_SHOULDER": (0.5, -0.15, 0.0),
+        "RIGHT_KNEE": tuple(hip + thigh),
+        "RIGHT_ANKLE": tuple(hip + thigh + shank),
+        "LEFT_KNEE": (-0.45, -0.1, 0.0),
+        "LEFT_ANKLE": (-0.87, -0.1, 0.0),
+    }
+    return seen_from_above(body, elevation_deg)
+
+
+@pytest.mark.parametrize("elevation", [40.0, 60.0])
+@pytest.mark.parametrize("lift", [0.0, 30.0, 55.0])
+@pytest.mark.parametrize("knee", [0.0, 20.0, 40.0])
+def test_from_above_a_lifted_legs_knee_bend_is_its_shank_leaving_the_bodys_plane(knee, lift, elevation):
+    """The knee of a lifting leg bends backwards, out of the plane the leg lifts in: from above the
+    picture's angle shows part of it; the backward part over tan(elevation) gives all of it."""
+    image, world = lifted_leg_seen_from_above(lift, knee, elevation)
+    view = SetView(elevation, 0.3, 0.3)
+    m = compute_metrics(image[None], world[None], np.ones((1, 33)), 1000, 1000, Side.RIGHT, view)
+    assert m.values["knee_flexion_lifted_deg"][0] == pytest.approx(knee, abs=1e-6)
+    assert m.confidence["knee_flexion_lifted_deg"][0] == 1.0
+    if knee and elevation == 40.0:
+        assert m.values["knee_flexion_deg"][0] < knee - 5.0  # the picture's angle alone reads less
 
 
 def test_a_level_camera_cannot_see_the_clams_turn():

@@ -72,6 +72,8 @@ class ExerciseEngine:
         self._hold_rules = [r for r in exercise.rules if r.phase is Phase.HOLD]
         # Report entries read in the rest before each rep rather than at its peak.
         self._reported_at_rest = dict(exercise.reps.report_at_rest) if exercise.reps else {}
+        # ...and those read at the peak from another measure than their own.
+        self._reported_from = dict(exercise.reps.report_from) if exercise.reps else {}
         self._rest_metrics = {
             r.metric
             for r in self._rep_rules
@@ -298,7 +300,7 @@ class ExerciseEngine:
         counter = self.rep_counter
         if value is not None and counter.peak_s == m.t_s:
             for k in self._peak_report.keys() - self._reported_at_rest.keys():
-                v = self._confident(m, k)
+                v = self._confident(m, self._reported_from.get(k, k))
                 if v is not None:
                     self._peak_report[k] = round(v, 2)
             if self._range_metric:
@@ -336,7 +338,10 @@ class ExerciseEngine:
         unseen = {w.rule.metric for w in self._rep_watches if w.unseen} | self.blind_metrics
         rep_metrics = {
             "range_deg": round(self._rep_range(), 1),
-            **{k: None if k in unseen else v for k, v in self._peak_report.items()},
+            **{
+                k: None if {k, self._reported_from.get(k)} & unseen else v
+                for k, v in self._peak_report.items()
+            },
             "up_s": round(up_s, 2),
             "down_s": round(down_s, 2),
         }

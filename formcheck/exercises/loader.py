@@ -101,6 +101,9 @@ class RepSpec:
     # Report entries read in the rest before each rep, from another measure (name, metric): one
     # that is only true lying still.
     report_at_rest: tuple[tuple[str, str], ...] = ()
+    # Report entries read at the peak from another measure (name, metric): one the view reads
+    # better than the entry's own, reported under the entry's name.
+    report_from: tuple[tuple[str, str], ...] = ()
     # The rep's range (range_deg, its rules' and the scorecard's) from this measure, at the peak
     # against the rest before it, where it is seen; else (None, or unseen) from the counted signal.
     range_metric: str | None = None
@@ -306,14 +309,15 @@ def _overlay(d: dict, where: str) -> tuple[JointLabel, ...]:
     return tuple(labels)
 
 
-def _report_at_rest(r: dict, where: str) -> tuple[tuple[str, str], ...]:
-    table = r.get("report_at_rest", {})
+def _report_table(r: dict, key: str, where: str) -> tuple[tuple[str, str], ...]:
+    """A [reps] table of report entry = the metric it is read from (report_at_rest, report_from)."""
+    table = r.get(key, {})
     if not isinstance(table, dict):
-        raise FormcheckError(f"{where}: 'report_at_rest' must be a table of report entry = metric.")
+        raise FormcheckError(f"{where}: '{key}' must be a table of report entry = metric.")
     for name, metric in table.items():
         if name not in r.get("report", []):
-            raise FormcheckError(f"{where}: 'report_at_rest' names {name!r}, which is not in 'report'.")
-        _metric(metric, f"{where} report_at_rest", METRIC_LABELS)
+            raise FormcheckError(f"{where}: '{key}' names {name!r}, which is not in 'report'.")
+        _metric(metric, f"{where} {key}", METRIC_LABELS)
     return tuple(table.items())
 
 
@@ -358,7 +362,8 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
             end_fraction=_number(r, "end_fraction", f"{where} [reps]"),
             min_range=_number(r, "min_range", f"{where} [reps]"),
             report=tuple(_metric(m, f"{where} [reps]", METRIC_LABELS) for m in r.get("report", [])),
-            report_at_rest=_report_at_rest(r, f"{where} [reps]"),
+            report_at_rest=_report_table(r, "report_at_rest", f"{where} [reps]"),
+            report_from=_report_table(r, "report_from", f"{where} [reps]"),
             quiet_start_rise=_number(r, "quiet_start_rise", f"{where} [reps]", False),
             range_metric=_range_metric(r, f"{where} [reps]"),
         )
@@ -477,8 +482,9 @@ def _own_versions(
         rule = parse_rule({**base[code], **changes}, where)
         own[code] = replace(rule, implied_by=tuple(c for c in rule.implied_by if c in codes))
     if "reps" in d:
-        at_rest = _report_at_rest({"report": list(reps.report), **d["reps"]}, f"{where} [reps]")
-        reps = replace(reps, report_at_rest=at_rest, range_metric=_range_metric(d["reps"], f"{where} [reps]"))
+        at = f"{where} [reps]"
+        at_rest = _report_table({"report": list(reps.report), **d["reps"]}, "report_at_rest", at)
+        reps = replace(reps, report_at_rest=at_rest, range_metric=_range_metric(d["reps"], at))
     return tuple(own.get(r.code, r) for r in rules), reps
 
 
