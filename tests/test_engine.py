@@ -238,9 +238,8 @@ def test_a_fault_only_glimpsed_is_raised_but_a_blip_among_good_frames_is_not():
     knee[rep1_peak : rep1_peak + 2], seen[rep1_peak : rep1_peak + 2] = 40.0, 1.0  # glimpsed bent
     seen[rep2_peak - 8 : rep2_peak + 8] = 1.0  # seen straight at the top...
     knee[rep2_peak : rep2_peak + 2] = 40.0  # ...but for a two-frame dip
-    _, events = run(
-        "side-leg-lift", {"leg_abduction_deg": signal, "knee_flexion_deg": knee}, {"knee_flexion_deg": seen}
-    )
+    knee_metric = "knee_flexion_lifted_deg"  # the knee_bent rule's
+    _, events = run("side-leg-lift", {"leg_abduction_deg": signal, knee_metric: knee}, {knee_metric: seen})
     first, second = reps_of(events)
     assert [(f.code, f.value) for f in first.faults] == [("knee_bent", 40.0)]
     assert second.faults == []
@@ -284,10 +283,12 @@ def test_a_bent_knee_that_reads_as_an_over_lift_is_reported_as_the_knee():
     signal = clam_reps(2, low=0.0, high=55.0)  # both read past the 45 deg over-lift limit...
     knee = np.zeros(len(signal))
     knee[int(1.5 * FPS) : int(3.0 * FPS)] = 40.0  # ...the first on a bent knee
-    _, events = run("side-leg-lift", {"leg_abduction_deg": signal, "knee_flexion_deg": knee})
+    _, events = run("side-leg-lift", {"leg_abduction_deg": signal, "knee_flexion_lifted_deg": knee})
     first, second = reps_of(events)
     assert [f.code for f in first.faults] == ["knee_bent"]
     assert [f.code for f in second.faults] == ["over_lift"]
+    # reported as the rule read it ([reps] report_from), under the scorecard's name
+    assert [r.metrics["knee_flexion_deg"] for r in (first, second)] == [40.0, 0.0]
 
 
 def test_too_fast_reps_are_flagged():
