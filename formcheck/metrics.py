@@ -342,8 +342,9 @@ def knee_flexion_lifted_deg(f: Frames) -> Series:
     camera above sees by sin(elevation), the lift by cos(elevation). So in the frontal plane (the
     image's offsets across the body undone by cos(elevation)) the shank is a share along the thigh
     plus a share straight up that is its backward part times tan(elevation). Rendered from 1.7 m
-    (42-46 deg up), a 36 deg bend read 31-32 deg through MediaPipe and on the true keypoints, where
-    the picture's angle read 19.5 against the 20 deg limit. From below the lying plane's elevations
+    (32-42 deg up by MediaPipe's reckoning), 36-37 deg bends read 32-48 deg through MediaPipe and
+    30-38 on the true keypoints, where the picture's angle read 19.5-24 against the 20 deg limit.
+    From below the lying plane's elevations
     (LYING_PLANE_HIDDEN_DEG) the backward part is too small to read (rendered from 0.9 m, 11-17 deg
     up, straight knees read -29 to +41), and the picture's angle stands in where the bend's plane
     faces the camera (knee_flexion_deg)."""
@@ -360,7 +361,7 @@ def knee_flexion_lifted_deg(f: Frames) -> Series:
     shank_along, shank_up = frontal(f.P(t["ANKLE"]) - f.P(t["KNEE"]))
     thigh_len = np.maximum(np.hypot(thigh_along, thigh_up), 1e-6)
     along_thigh = thigh_along / thigh_len
-    # shank = a * thigh direction + b * straight up (the backward part, seen by tan(elevation))
+    # shank = a * the thigh's direction + its backward part * tan(elevation) * straight up
     a = shank_along / np.where(np.abs(along_thigh) > 0.2, along_thigh, np.nan)
     backward = (shank_up - a * thigh_up / thigh_len) / math.tan(math.radians(f.elevation_deg))
     # Straight, the shank reads a little forwards of the thigh's line (rendered straight knees, true
