@@ -129,6 +129,12 @@ def _norm(v: np.ndarray) -> np.ndarray:
     return np.linalg.norm(v, axis=-1)
 
 
+def up_the_image(v: np.ndarray) -> np.ndarray:
+    """Image vectors (N, 2) turned, where they point down, to point up the picture (image y grows
+    downwards): of the two normals to a line, the one towards the top side of a body lying across it."""
+    return np.where((v[:, 1] > 0)[:, None], -v, v)
+
+
 def seen_from_elevation(elevation_deg: float, hidden_deg: float, visible_deg: float) -> float:
     """0..1: how well a camera this far above the body's front sees a measure that needs height."""
     return float(np.clip((elevation_deg - hidden_deg) / (visible_deg - hidden_deg), 0.0, 1.0))
@@ -300,7 +306,7 @@ def knee_rise_ratio(image: np.ndarray, side: Side, width: int, height: int) -> n
     axis = P(f"{top}_ANKLE") - P(f"{top}_HIP")
     axis = axis / np.maximum(_norm(axis), 1e-6)[:, None]
     up = np.stack([axis[:, 1], -axis[:, 0]], axis=-1)
-    up = np.where((up[:, 1] > 0)[:, None], -up, up)  # image y grows downwards
+    up = up_the_image(up)
     return np.sum((P(f"{top}_KNEE") - P(f"{top}_HIP")) * up, axis=-1) / trunk_len
 
 
@@ -319,7 +325,7 @@ def face_turn_deg(image: np.ndarray, world: np.ndarray, width: int, height: int)
         world[:, int(L.LEFT_HIP)] + world[:, int(L.RIGHT_HIP)]
     ) / 2
     px_per_m = trunk_len / np.maximum(_norm(trunk_w), 1e-6)
-    up = np.where((across[:, 1] > 0)[:, None], -across, across)  # image y grows downwards
+    up = up_the_image(across)
     ears_w = (world[:, int(L.LEFT_EAR)] + world[:, int(L.RIGHT_EAR)]) / 2
     nose_px = np.maximum(px_per_m * _norm(world[:, int(L.NOSE)] - ears_w), 1e-6)
     offset = np.sum((P("NOSE") - (P("LEFT_EAR") + P("RIGHT_EAR")) / 2) * up, axis=-1) / nose_px

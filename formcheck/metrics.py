@@ -52,6 +52,7 @@ from formcheck.kinematics import (
     signed_opening_deg,
     stack_ratio,
     stacking_votes,
+    up_the_image,
 )
 from formcheck.pose.geometry import angle_deg, joint_flexion_deg
 from formcheck.pose.landmarks import Landmark as L
@@ -351,7 +352,9 @@ def knee_flexion_lifted_deg(f: Frames) -> Series:
     if f.elevation_deg < LYING_PLANE_HIDDEN_DEG:
         return f.get("knee_flexion_deg")
     t = f.top
-    up = np.where((f.across[:, 1] > 0)[:, None], -f.across, f.across)  # towards the top side
+    up = up_the_image(f.across)  # towards the top side
+    # The true cos(elevation), not Frames.B's (capped at RECTIFY_MAX_ELEVATION_DEG): the shank is
+    # split along the thigh's true direction in the frontal plane.
     lift = math.cos(math.radians(f.elevation_deg))
 
     def frontal(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -479,7 +482,7 @@ def body_line_deg(f: Frames) -> Series:
     line = support - shoulder_mid
     line_axis = line / np.maximum(_norm(line), 1e-6)[:, None]
     normal = np.stack([-line_axis[:, 1], line_axis[:, 0]], axis=-1)
-    normal = np.where((normal[:, 1] > 0)[:, None], -normal, normal)  # the normal pointing up the image
+    normal = up_the_image(normal)
     hip_offset = np.sum((hip_mid - shoulder_mid) * normal, axis=-1)  # > 0: hips above the line (pike)
     straight = angle_deg(shoulder_mid - hip_mid, support - hip_mid)
     b = f.bot
@@ -613,7 +616,7 @@ def toes_up_deg(f: Frames) -> Series:
     leg_img = f.P(t["ANKLE"]) - f.P(t["HIP"])
     across_leg = np.stack([leg_img[:, 1], -leg_img[:, 0]], axis=-1)
     across_leg /= np.maximum(_norm(leg_img), 1e-6)[:, None]
-    across_leg = np.where((across_leg[:, 1] > 0)[:, None], -across_leg, across_leg)  # up the image
+    across_leg = up_the_image(across_leg)
     foot_img = f.P(t["FOOT_INDEX"]) - f.P(t["HEEL"])
     foot_px = np.maximum(_norm(foot_img), f.px_per_m * _norm(f.Wd(t["FOOT_INDEX"]) - f.Wd(t["HEEL"])))
     turned = np.degrees(
