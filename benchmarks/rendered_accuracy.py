@@ -13,8 +13,9 @@ correct reps and holds, and the mean error of each reported rep metric, split by
 and by keypoint source.
 
 Renders and MediaPipe tracks are cached in ``benchmarks/.cache/rendered`` (keyed by everything
-that makes the take), so a rerun only re-scores. --quick: the three base exercises, faults at
-twice their limit, one body per cell (rotating), floor and raised cameras.
+that makes the take), so a rerun only re-scores. --quick: one body per cell (rotating), the three
+base exercises unless --exercises names others (the progressions: side-plank-clamshell,
+side-plank-leg-lift).
 """
 
 from __future__ import annotations
@@ -78,17 +79,17 @@ class Cell:
         return Take(self.exercise, faults, TEMPO, top=top, look=self.body, shot=shot, seed=seed)
 
 
-def cells(quick: bool, sizes: list[str], heights: list[float]) -> list[Cell]:
+def cells(quick: bool, sizes: list[str], heights: list[float], exercises: list[str]) -> list[Cell]:
     out = []
     bodies = list(LOOKS)
-    exercises = BASE if quick else list(FAULTS)
     n = 0
-    for exercise in exercises:
+    for exercise in FAULTS:  # all of them, so a quick cell's body does not depend on the choice
         variants = [("correct", "-")] + [(k.code, s) for k, s in itertools.product(FAULTS[exercise], sizes)]
         for (fault, size), height in itertools.product(variants, heights):
             chosen = [bodies[n % len(bodies)]] if quick else bodies
             n += 1
-            out += [Cell(exercise, fault, size, body, height) for body in chosen]
+            if exercise in exercises:
+                out += [Cell(exercise, fault, size, body, height) for body in chosen]
     return out
 
 
@@ -137,12 +138,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="base exercises, one body per cell")
+    parser.add_argument("--quick", action="store_true", help="one body per cell; the base exercises")
+    parser.add_argument("--exercises", nargs="+", choices=list(FAULTS), help="default: all (--quick: base)")
     parser.add_argument("--sizes", nargs="+", default=["2x"], choices=["limit", "2x"])
     parser.add_argument("--heights", nargs="+", type=float, default=list(HEIGHTS), choices=list(HEIGHTS))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    grid = cells(args.quick, args.sizes, args.heights)
+    exercises = args.exercises or (list(BASE) if args.quick else list(FAULTS))
+    grid = cells(args.quick, args.sizes, args.heights, exercises)
     results: dict[tuple[Cell, str], list[SequenceResult]] = defaultdict(list)
     start = time.perf_counter()
     for cell in grid:
