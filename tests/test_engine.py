@@ -397,6 +397,18 @@ def test_hips_down_that_read_high_from_a_floor_camera_are_not_a_hold():
     assert engine.holds == []
 
 
+def test_a_plank_whose_hips_read_low_up_and_down_is_timed_from_its_rise():
+    """From a steep camera (a rendered kneeling plank through MediaPipe, 64 deg above it) the hips
+    read -0.09 lying and 0.06 held, both under the spec's fixed exit: the rise from the rest seen
+    before is what starts the hold, and coming back down ends it."""
+    lift = plank(10.0, lying_s=2.0) - 0.17  # 0.08 -> -0.09 lying, 0.3 -> 0.13 ...
+    lift[lift > 0] = 0.06  # ... held at 0.06
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    (hold,) = engine.holds
+    assert hold.start_s == pytest.approx(2.0, abs=0.05)
+    assert hold.duration_s == pytest.approx(10.0, abs=0.1)
+
+
 def test_a_rest_before_a_cut_does_not_lower_the_next_scenes_entry():
     """An edited video cuts from a high camera (hips down read 0.05) to a floor camera (hips down
     read 0.165): the new scene's lying is measured against its own rest, so it is no hold."""

@@ -248,11 +248,14 @@ class HoldTimer:
 
     @property
     def enter_level(self) -> float:
-        """The spec's enter, or less: ``enter_rise`` above the rest's level."""
+        """The spec's enter, or less: ``enter_rise`` above the rest's level, however low that reads
+        (not floored at the spec's exit: from a steep camera a plank's hips can read below it up
+        and down, as a rendered kneeling plank's did through MediaPipe from 1.7 m, 64 deg above
+        it: -0.09 lying, 0.06 held; its hold was timed only at the clam reps' tops, 0 reps counted)."""
         rest = self._rest_median()
         if rest is None:
             return self.spec.enter
-        return max(self.spec.exit, min(self.spec.enter, rest + self.spec.enter_rise))
+        return min(self.spec.enter, rest + self.spec.enter_rise)
 
     def update(
         self, t_s: float, value: float | None, allowed: bool, posed_since_s: float | None = None
