@@ -590,6 +590,13 @@ def plank_roll_deg(f: Frames) -> Series:
     return _roll_back(f, face=False, hips=True)
 
 
+@metric("plank_roll_shoulders_deg", "deg", "pelvis rolled back in a side plank, from the shoulders (deg)")
+def plank_roll_shoulders_deg(f: Frames) -> Series:
+    """plank_roll_deg without the hips' spread, for the kneeling plank's clam: its opening thigh
+    drags the pose model's top hip (side-plank-clamshell.toml). From halfway up: can't see."""
+    return _roll_back(f, face=False, hips=False)
+
+
 @metric("leg_forward_deg", "deg", "leg in front of the body's plane")
 def leg_forward_deg(f: Frames) -> Series:
     """From the limb's depth alone, which a single camera does not measure (LIMB_DEPTH_CONFIDENCE),

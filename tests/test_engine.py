@@ -436,6 +436,51 @@ def test_progression_counts_reps_only_during_the_hold():
     assert len(engine.reps) == 3
 
 
+def kneeling_clams(n_reps: int = 2):
+    """A kneeling plank held 1-13 s with clam reps from 2.5 s, and where their tops are."""
+    n = int(14 * FPS)
+    lift = np.full(n, 0.08)
+    lift[int(1 * FPS) : int(13 * FPS)] = 0.3
+    opening = np.full(n, 5.0)
+    clams = clam_reps(n_reps, rest_s=1.5, tail_s=0.0)
+    opening[int(2.5 * FPS) : int(2.5 * FPS) + len(clams)] = clams
+    signals = {"hip_lift_ratio": lift, "body_line_deg": np.full(n, 178.0), "thigh_opening_deg": opening}
+    return signals, opening > 20.0
+
+
+def test_a_progressions_trunk_turn_is_judged_between_its_reps():
+    """The working leg drags the pose model's top hip while a rep is under way, so the turn read
+    against it swings with every rep (side-plank.toml: trunk_rotation in phase hold_rest); a turn
+    held between the reps is the fault."""
+    signals, tops = kneeling_clams()
+    dragged = np.where(tops, -25.0, 0.0)  # past the 15 deg limit at every rep's top
+    engine, _ = run("side-plank-clamshell", {**signals, "trunk_rotation_deg": dragged})
+    assert len(engine.reps) == 2
+    assert [f.code for h in engine.holds for f in h.faults] == []
+    assert all(r.faults == [] for r in engine.reps)
+    turned = dragged.copy()
+    turned[int(10.5 * FPS) : int(12 * FPS)] = -25.0  # after the reps, still in the hold
+    engine, _ = run("side-plank-clamshell", {**signals, "trunk_rotation_deg": turned})
+    assert [f.code for h in engine.holds for f in h.faults] == ["trunk_rotation"]
+    # a plank alone judges every frame of its hold
+    engine, _ = run("side-plank", {**signals, "trunk_rotation_deg": dragged})
+    assert [f.code for h in engine.holds for f in h.faults] == ["trunk_rotation"] * 2
+
+
+def test_a_trunk_turn_within_a_rep_is_the_holds_where_the_reps_roll_back_confirms_it():
+    """Read through a rep, the turn is the hold's fault only where the rep's own roll back (from
+    the shoulders) saw it too; the rep's roll back is then put down to the turn (implied_by)."""
+    signals, tops = kneeling_clams()
+    second = tops & (np.arange(len(tops)) > int(6 * FPS))
+    turn = np.where(second, -25.0, 0.0)
+    roll = np.where(second, 25.0, 0.0)
+    engine, _ = run(
+        "side-plank-clamshell", {**signals, "trunk_rotation_deg": turn, "plank_roll_shoulders_deg": roll}
+    )
+    assert [f.code for h in engine.holds for f in h.faults] == ["trunk_rotation"]
+    assert [f.code for r in engine.reps for f in r.faults] == []
+
+
 def test_overlay_text_and_its_outline_line_up():
     """The dark outline hugs the letters (OpenCV 5 widens a thicker stroke, which once doubled
     every word on the overlay)."""

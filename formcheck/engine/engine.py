@@ -68,8 +68,8 @@ class ExerciseEngine:
         # The signals counted or timed, and how far round the camera may stand for them.
         self._counted = [(exercise.reps.signal, COUNT_MAX_YAW_DEG)] if exercise.reps else []
         self._counted += [(exercise.hold.signal, HOLD_MAX_YAW_DEG)] if exercise.hold else []
-        self._rep_rules = [r for r in exercise.rules if r.phase is not Phase.HOLD]
-        self._hold_rules = [r for r in exercise.rules if r.phase is Phase.HOLD]
+        self._rep_rules = [r for r in exercise.rules if not r.phase.of_hold]
+        self._hold_rules = [r for r in exercise.rules if r.phase.of_hold]
         # Report entries read in the rest before each rep rather than at its peak.
         self._reported_at_rest = dict(exercise.reps.report_at_rest) if exercise.reps else {}
         # ...and those read at the peak from another measure than their own.
@@ -89,6 +89,8 @@ class ExerciseEngine:
         self._rep_watches: list[RuleWatch] = []
         self._hold_watches: list[RuleWatch] = []
         self._hold_ref_samples: dict[str, list[float]] = {}
+        # hold_rest rules read through the current rep: causes of its faults only
+        self._hold_reads_in_rep: dict[str, RuleWatch] = {}
         self._peak_report: dict[str, float | None] = {}
         self._unseen_counts: dict[str, int] = {}
         self._camera_warned: set[str] = set()
@@ -204,8 +206,16 @@ class ExerciseEngine:
             return False
         if not timer.active:
             return False
+        rep_under_way = self.rep_counter is not None and self.rep_counter.phase is RepPhase.UP
         for w in self._hold_watches:
             value, conf = self._seen(m, w.rule.metric)
+            if w.rule.phase is Phase.HOLD_REST and rep_under_way:
+                # The rep's own rules judge these frames; what this rule reads there can only be
+                # the cause of their faults (Rule.implied_by), never a fault of its own.
+                if w.reference is not None or w.rule.reference is not Reference.HOLD_START:
+                    read = self._hold_reads_in_rep.setdefault(w.rule.code, RuleWatch(w.rule, w.reference))
+                    read.observe(m.t_s, value, conf, True)
+                continue
             if w.rule.reference is Reference.HOLD_START and w.reference is None:
                 if conf >= CONFIDENT:
                     self._hold_ref_samples.setdefault(w.rule.metric, []).append(value)
@@ -277,7 +287,7 @@ class ExerciseEngine:
 
     def _start_rep(self, m: FrameMetrics, events: list[Event]) -> None:
         rest = {k: statistics.median(v for _, v in s) if s else None for k, s in self._rest_samples.items()}
-        self._rep_watches = []
+        self._rep_watches, self._hold_reads_in_rep = [], {}
         for rule in self._rep_rules:
             w = RuleWatch(rule)
             if rule.reference in (Reference.REST, Reference.REST_LOSS_PCT):
@@ -323,6 +333,8 @@ class ExerciseEngine:
             return False
         if any(w.fault is not None and w.rule.code in causes for w in self._rep_watches):
             return True
+        if any(r.spans for r in self._hold_reads_in_rep.values() if r.rule.code in causes):
+            return True
         rep_start_s = self.rep_counter.start_s if self.rep_counter is not None else None
         return rep_start_s is not None and any(
             span.end_s >= rep_start_s for w in self._hold_watches if w.rule.code in causes for span in w.spans
@@ -358,6 +370,7 @@ class ExerciseEngine:
         for w, fault, ok in zip(watches, new, reported, strict=True):
             if fault and ok:
                 events.append(FaultRaised(t_s, fault, w.rule.cue))
+        self._confirm_hold_reads(watches, events)
         faults = [w.fault for w, ok in zip(watches, reported, strict=True) if ok]
         score = max(0, round(100 - sum(penalty(f) for f in faults)))
         rep = RepRecord(
@@ -373,6 +386,17 @@ class ExerciseEngine:
         self._note_unseen(self._rep_watches, t_s, UNSEEN_REPS_BEFORE_WARNING, events)
         self._rep_watches = []
         events.append(RepCompleted(t_s, rep))
+
+    def _confirm_hold_reads(self, watches: list[RuleWatch], events: list[Event]) -> None:
+        """A hold_rest rule's fault read through the rep is the hold's where it caused a fault the
+        rep found (its own rule confirms it, as the shoulders' roll back confirms a trunk turn);
+        alone it is the working leg's drag on the pose model, not reported."""
+        explained = {c for w in watches if w.fault is not None for c in w.rule.implied_by}
+        for code, read in self._hold_reads_in_rep.items():
+            if code in explained and read.spans:
+                next(w for w in self._hold_watches if w.rule.code == code).spans.extend(read.spans)
+                events += [FaultRaised(span.start_s, span, read.rule.cue) for span in read.spans]
+        self._hold_reads_in_rep = {}
 
     def _rep_range(self) -> float:
         """The rep's range: its range measure at the peak against the rest before it, where the

@@ -36,6 +36,12 @@ class Phase(str, Enum):
     PEAK = "peak"  # frames near the top of a rep
     REP_END = "rep_end"  # once per rep, on the rep's own metrics (range, tempo)
     HOLD = "hold"  # every frame of a hold
+    # ...between the hold's reps, for a measure the working leg drags while it moves (a progression)
+    HOLD_REST = "hold_rest"
+
+    @property
+    def of_hold(self) -> bool:
+        return self in (Phase.HOLD, Phase.HOLD_REST)
 
 
 class Reference(str, Enum):
