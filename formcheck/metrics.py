@@ -315,6 +315,15 @@ def thigh_opening_deg(f: Frames) -> Series:
     return value, np.minimum(f.V(t["HIP"], t["KNEE"]), np.maximum(f.V(b["KNEE"]), 0.5))
 
 
+@metric("thigh_opening_frontal_deg", "deg", "angle between the thighs in the body's frontal plane")
+def thigh_opening_frontal_deg(f: Frames) -> Series:
+    """thigh_opening_deg with the camera's elevation undone, as the plank's line: kneeling, the
+    thighs lie along the body and the top knee opens towards the ceiling, in the frontal plane."""
+    t, b = f.top, f.bot
+    value = signed_opening_deg(f.B(t["KNEE"]) - f.B(t["HIP"]), f.B(b["KNEE"]) - f.B(b["HIP"]), TOWARDS_TOP)
+    return value, thigh_opening_deg(f)[1]
+
+
 @metric("leg_abduction_deg", "deg", "angle between the legs", max_yaw_deg=35.0)
 def leg_abduction_deg(f: Frames) -> Series:
     """In the frontal plane (the camera's elevation undone, as the plank's line): from a raised

@@ -481,6 +481,20 @@ def test_a_trunk_turn_within_a_rep_is_the_holds_where_the_reps_roll_back_confirm
     assert [f.code for r in engine.reps for f in r.faults] == []
 
 
+def test_a_reps_range_is_read_against_the_rest_before_a_dip_that_hid_its_rise():
+    """A plank's hips dipping stops the count (no rep with the hips down); a clam that opened
+    meanwhile is measured from the rest before the dip, not from its own half-open thigh."""
+    signals, _ = kneeling_clams(n_reps=1)
+    lift, opening = signals["hip_lift_ratio"], signals["thigh_opening_deg"]
+    rise = np.flatnonzero(np.diff(opening) > 0)[0]
+    lift[rise : rise + int(0.8 * FPS)] = 0.1  # the hips dip while the knee opens
+    signals["thigh_opening_frontal_deg"] = opening
+    engine, _ = run("side-plank-clamshell", signals)
+    (rep,) = engine.reps
+    assert rep.metrics["range_deg"] == pytest.approx(50.0, abs=1.0)
+    assert rep.faults == []
+
+
 def test_overlay_text_and_its_outline_line_up():
     """The dark outline hugs the letters (OpenCV 5 widens a thicker stroke, which once doubled
     every word on the overlay)."""

@@ -152,6 +152,32 @@ def test_from_above_a_lifted_legs_knee_bend_is_its_shank_leaving_the_bodys_plane
         assert m.values["knee_flexion_deg"][0] < knee - 5.0  # the picture's angle alone reads less
 
 
+@pytest.mark.parametrize("elevation", [0.0, 30.0, 50.0])
+@pytest.mark.parametrize("opening", [0.0, 15.0, 45.0])
+def test_a_kneeling_clams_opening_is_read_in_the_bodys_frontal_plane(opening, elevation):
+    """Kneeling, the thighs lie along the body and the top knee opens towards the ceiling: from
+    above the picture's angle shrinks, and undoing the elevation gives the opening (up to
+    RECTIFY_MAX_ELEVATION_DEG, past which the estimate would blow the correction up)."""
+    o = math.radians(opening)
+    body = {
+        "RIGHT_HIP": (0.0, 0.1, 0.0),
+        "LEFT_HIP": (0.0, -0.1, 0.0),
+        "RIGHT_SHOULDER": (0.5, 0.15, 0.0),
+        "LEFT_SHOULDER": (0.5, -0.15, 0.0),
+        "RIGHT_KNEE": (-0.45 * math.cos(o), 0.1 + 0.45 * math.sin(o), 0.0),
+        "LEFT_KNEE": (-0.45, -0.1, 0.0),
+        "RIGHT_ANKLE": (-0.45 * math.cos(o), 0.1 + 0.45 * math.sin(o), -0.4),  # the shanks lie behind
+        "LEFT_ANKLE": (-0.45, -0.1, -0.4),
+    }
+    image, world = seen_from_above(body, elevation)
+    m = compute_metrics(
+        image[None], world[None], np.ones((1, 33)), 1000, 1000, Side.RIGHT, SetView(elevation, 0.3, 0.3)
+    )
+    assert m.values["thigh_opening_frontal_deg"][0] == pytest.approx(opening, abs=1e-6)
+    if opening and elevation:
+        assert m.values["thigh_opening_deg"][0] < opening - 1.0  # the picture's angle alone reads less
+
+
 def test_a_level_camera_cannot_see_the_clams_turn():
     """Level with the body the knee rests on the hip-ankle line: the turn's radius is unknown."""
     rest = clam_seen_from_above(0.0, 0.0)

@@ -270,7 +270,9 @@ class ExerciseEngine:
             self._rep_watches = []
             return
         if counter.phase is RepPhase.REST and change is not Change.END:
-            for metric in self._rest_metrics:
+            # Only a rest the counter watched: a plank's dip (or a set-up lost) can hide a rep's rise,
+            # and its frames are no rest to read the rep against.
+            for metric in self._rest_metrics if active else ():
                 v = self._confident(m, metric)
                 samples = self._rest_samples[metric]
                 if v is not None:
