@@ -90,15 +90,21 @@ def seen_from_above(body: dict[str, tuple[float, float, float]], elevation_deg: 
     return image, world
 
 
+# A side-lying trunk in body axes (see seen_from_above), the right side on top.
+LYING_TRUNK = {
+    "RIGHT_HIP": (0.0, 0.1, 0.0),
+    "LEFT_HIP": (0.0, -0.1, 0.0),
+    "RIGHT_SHOULDER": (0.5, 0.15, 0.0),
+    "LEFT_SHOULDER": (0.5, -0.15, 0.0),
+}
+
+
 def clam_seen_from_above(opening_deg: float, elevation_deg: float) -> np.ndarray:
     """Image landmarks of a lying clam's top leg, its knee turned ``opening_deg`` about the
     hip-ankle line, seen from ``elevation_deg`` above the body's front."""
     o = math.radians(opening_deg)
     body = {
-        "RIGHT_HIP": (0.0, 0.1, 0.0),
-        "LEFT_HIP": (0.0, -0.1, 0.0),
-        "RIGHT_SHOULDER": (0.5, 0.15, 0.0),
-        "LEFT_SHOULDER": (0.5, -0.15, 0.0),
+        **LYING_TRUNK,
         "RIGHT_ANKLE": (-0.7, 0.1, 0.0),
         # 0.3 m in front of the hip-ankle line at rest, turning up about it
         "RIGHT_KNEE": (-0.35, 0.1 + 0.3 * math.sin(o), 0.3 * math.cos(o)),
@@ -123,12 +129,9 @@ def lifted_leg_seen_from_above(lift_deg: float, knee_deg: float, elevation_deg: 
     along, backwards = np.array([-math.cos(a), math.sin(a), 0.0]), np.array([0.0, 0.0, -1.0])
     thigh = along * 0.45
     shank = (along * math.cos(k) + backwards * math.sin(k)) * 0.42
-    hip = np.array([0.0, 0.1, 0.0])
+    hip = np.array(LYING_TRUNK["RIGHT_HIP"])
     body = {
-        "RIGHT_HIP": tuple(hip),
-        "LEFT_HIP": (0.0, -0.1, 0.0),
-        "RIGHT_SHOULDER": (0.5, 0.15, 0.0),
-        "LEFT_SHOULDER": (0.5, -0.15, 0.0),
+        **LYING_TRUNK,
         "RIGHT_KNEE": tuple(hip + thigh),
         "RIGHT_ANKLE": tuple(hip + thigh + shank),
         "LEFT_KNEE": (-0.45, -0.1, 0.0),
@@ -160,10 +163,7 @@ def test_a_kneeling_clams_opening_is_read_in_the_bodys_frontal_plane(opening, el
     RECTIFY_MAX_ELEVATION_DEG, past which the estimate would blow the correction up)."""
     o = math.radians(opening)
     body = {
-        "RIGHT_HIP": (0.0, 0.1, 0.0),
-        "LEFT_HIP": (0.0, -0.1, 0.0),
-        "RIGHT_SHOULDER": (0.5, 0.15, 0.0),
-        "LEFT_SHOULDER": (0.5, -0.15, 0.0),
+        **LYING_TRUNK,
         "RIGHT_KNEE": (-0.45 * math.cos(o), 0.1 + 0.45 * math.sin(o), 0.0),
         "LEFT_KNEE": (-0.45, -0.1, 0.0),
         "RIGHT_ANKLE": (-0.45 * math.cos(o), 0.1 + 0.45 * math.sin(o), -0.4),  # the shanks lie behind
