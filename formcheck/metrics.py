@@ -321,7 +321,7 @@ def thigh_opening_frontal_deg(f: Frames) -> Series:
     thighs lie along the body and the top knee opens towards the ceiling, in the frontal plane."""
     t, b = f.top, f.bot
     value = signed_opening_deg(f.B(t["KNEE"]) - f.B(t["HIP"]), f.B(b["KNEE"]) - f.B(b["HIP"]), TOWARDS_TOP)
-    return value, thigh_opening_deg(f)[1]
+    return value, f.get("thigh_opening_deg")[1]
 
 
 @metric("leg_abduction_deg", "deg", "angle between the legs", max_yaw_deg=35.0)
