@@ -398,7 +398,6 @@ class ExerciseEngine:
             if code in explained and read.spans:
                 next(w for w in self._hold_watches if w.rule.code == code).spans.extend(read.spans)
                 events += [FaultRaised(span.start_s, span, read.rule.cue) for span in read.spans]
-        self._hold_reads_in_rep = {}
 
     def _rep_range(self) -> float:
         """The rep's range: its range measure at the peak against the rest before it, where the
