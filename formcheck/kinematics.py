@@ -98,6 +98,14 @@ FACING_MAX_ELEVATION_DEG = 70.0
 # cannot tell back from forwards; people roll back), and the stack's change gets confirmed by the
 # body's turn in depth; above it, a shrinking stack is a roll forwards (judgment).
 LOW_CAMERA_DEG = 20.0
+# A plank holds the head in line with its trunk, so the face's usual turn down from the camera
+# (-SetView.face_turn_deg) is a second reading of the plank's elevation, one that neither the working
+# leg nor MediaPipe's flat depth drags. The rendered plank progressions read -6 to 5 deg so from the
+# floor (0.3 m, truly 2-4 deg up) and 7-24 from 0.9 m (13-29 up), where MediaPipe's hips put the
+# 0.9 m camera at 2-27 and their low camera's roll cues passed the roll backs (the shoulders' spread
+# hardly moves for a roll near the elevation). From this far up a plank's low camera is doubted
+# (judgment, between the two).
+PLANK_FACE_RAISED_DEG = 6.0
 # From this elevation up a 15 deg roll back grows the shoulders' spread by 17% or more, clear of
 # MediaPipe's noise on correct reps (rendered benchmark: up to ~15%).
 ROLL_RAISED_CAMERA_DEG = 35.0

@@ -238,6 +238,23 @@ def test_a_kneeling_side_plank_is_timed_from_its_lift_not_from_lying_down():
     assert hold["start_s"] == pytest.approx(truth["holds"][0]["start_s"], abs=0.3)
 
 
+def test_from_halfway_up_a_kneeling_planks_roll_back_is_said_unseen_not_passed():
+    """From 0.9 m (27 deg above the body) MediaPipe's hips put the heavy body's kneeling plank 12 deg
+    up, where the low camera's cues read a roll back as the shoulders' spread shrinking; seen from
+    27 deg it barely moves for a 30 deg roll, so the roll back was passed silently. The plank's face,
+    held in line with its trunk, reads the camera 20 deg up: "can't see". From the floor (the face
+    level, -4 deg) the roll is still checked."""
+    exercise = load_exercise("side-plank-clamshell")
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_pelvis_rollback_heavy_0.9m")
+    result = evaluate_track(track, exercise, *truth_reps_and_holds(truth))
+    assert result.count_exact
+    assert [o.truth for o in result.outcomes[:3]] == [set(), {"pelvis_rollback"}, set()]
+    assert all("pelvis_rollback" in o.unseen and "pelvis_rollback" not in o.found for o in result.outcomes[:3])
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_correct_heavy_0.3m")
+    result = evaluate_track(track, exercise, *truth_reps_and_holds(truth))
+    assert not any("pelvis_rollback" in o.unseen for o in result.outcomes)
+
+
 @pytest.mark.skipif(
     not has_render, reason='needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]"'
 )
