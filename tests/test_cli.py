@@ -223,6 +223,29 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             "side-plank-clamshell.toml",
         )
     assert all(w in str(err.value) for w in ("side-plank-clamshell.toml", "[[rules]]", "knee_bent"))
+    # a progression's own [reps] changes the fields it gives of the rep exercise's (report_from was
+    # once ignored there without a word), and names any it cannot change
+    clam = load_exercise("clamshell")
+    own = tomllib.loads(progression)
+    _, reps = _own_versions(clam.rules, clam.reps, own, tomllib.loads(text), "side-plank-clamshell.toml")
+    assert (reps.report_at_rest, reps.range_metric) == ((), "thigh_opening_frontal_deg")
+    own["reps"]["report_from"] = {"knee_flexion_deg": "knee_flexion_lying_deg"}
+    _, reps = _own_versions(clam.rules, clam.reps, own, tomllib.loads(text), "side-plank-clamshell.toml")
+    assert reps.report_from == (("knee_flexion_deg", "knee_flexion_lying_deg"),)
+    assert reps.range_metric == "thigh_opening_frontal_deg" and reps.signal == clam.reps.signal
+    for changes, words in (
+        ({"min_range": 5.0}, ["side-plank-clamshell.toml [reps]", "min_range", "report_from, range"]),
+        ({"report_from": {"knee_deg": "knee_flexion_lying_deg"}}, ["'report_from' names 'knee_deg'"]),
+    ):
+        with pytest.raises(FormcheckError) as err:
+            _own_versions(
+                clam.rules,
+                clam.reps,
+                {**own, "reps": {**own["reps"], **changes}},
+                tomllib.loads(text),
+                "side-plank-clamshell.toml",
+            )
+        assert all(w in str(err.value) for w in words)
     plank_text = (Path(__file__).parents[1] / "formcheck" / "exercises" / "side-plank.toml").read_text()
     for old, new, words in (
         ("exit_rise_fraction = 0.35\n", "", ["side-plank.toml [hold]", "'enter_rise'", "together"]),

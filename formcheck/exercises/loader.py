@@ -470,12 +470,17 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
     return _parse(exercise_id, d)
 
 
+# What a progression's own [reps] can change (its key: the RepSpec field).
+OWN_REPS_FIELDS = {"report_at_rest": "report_at_rest", "report_from": "report_from", "range": "range_metric"}
+
+
 def _own_versions(
     rules: tuple[Rule, ...], reps: RepSpec, d: dict, reps_toml: dict, where: str
 ) -> tuple[tuple[Rule, ...], RepSpec]:
     """A progression's own [[rules]], each changing the fields it gives of the rep rule of its code
-    (``reps_toml``: the rep exercise's definition), and its own [reps] report_at_rest and range
-    (absent: none): where its position measures a shortcut differently."""
+    (``reps_toml``: the rep exercise's definition), and its own [reps], changing the fields it
+    gives of what each rep reports (OWN_REPS_FIELDS): where its position measures a shortcut
+    differently."""
     codes = {r.code for r in rules}
     base = {r.get("code"): r for r in reps_toml.get("rules", [])}
     own = {}
@@ -489,8 +494,21 @@ def _own_versions(
         own[code] = replace(rule, implied_by=tuple(c for c in rule.implied_by if c in codes))
     if "reps" in d:
         at = f"{where} [reps]"
-        at_rest = _report_table({"report": list(reps.report), **d["reps"]}, "report_at_rest", at)
-        reps = replace(reps, report_at_rest=at_rest, range_metric=_range_metric(d["reps"], at))
+        unknown = set(d["reps"]) - set(OWN_REPS_FIELDS)
+        if unknown:
+            raise FormcheckError(
+                f"{at}: a progression's reps are counted as its rep exercise's; it can give only "
+                f"{', '.join(OWN_REPS_FIELDS)}, not {', '.join(sorted(unknown))}."
+            )
+        table = {"report": list(reps.report), **d["reps"]}
+        reps = replace(
+            reps,
+            **{
+                field: _report_table(table, key, at) if key != "range" else _range_metric(table, at)
+                for key, field in OWN_REPS_FIELDS.items()
+                if key in table
+            },
+        )
     return tuple(own.get(r.code, r) for r in rules), reps
 
 
