@@ -32,6 +32,7 @@ from formcheck.kinematics import (
     LOW_CAMERA_ROLL_NOISE_DEG,
     LYING_PLANE_HIDDEN_DEG,
     LYING_PLANE_VISIBLE_DEG,
+    OPENING_RECTIFY_MAX_ELEVATION_DEG,
     PELVIS_TILT_CONFIDENCE,
     PLANK_FACE_RAISED_DEG,
     RECTIFY_MAX_ELEVATION_DEG,
@@ -148,7 +149,7 @@ class Frames:
         self.squeeze = math.cos(math.radians(min(abs(self.elevation_deg), RECTIFY_MAX_ELEVATION_DEG)))
         self.px = image[..., :2] * np.array([width, height], dtype=float)
         # The body's frontal plane as a camera level with it would see it (RECTIFY_MAX_ELEVATION_DEG).
-        self.body_px = self.px * np.array([1.0, 1.0 / self.squeeze])
+        self.body_px = self.frontal_px(RECTIFY_MAX_ELEVATION_DEG)
         self.facing_squeeze = (
             1.0
             if view.front_faces_away
@@ -175,6 +176,12 @@ class Frames:
 
     def B(self, i: int) -> np.ndarray:  # noqa: N802 - landmark position in the rectified frontal plane
         return self.body_px[:, i]
+
+    def frontal_px(self, max_elevation_deg: float) -> np.ndarray:
+        """The landmarks' pixels with the frontal plane's vertical squeeze, cos(elevation), undone up
+        to ``max_elevation_deg``."""
+        squeeze = math.cos(math.radians(min(abs(self.elevation_deg), max_elevation_deg)))
+        return self.px * np.array([1.0, 1.0 / squeeze])
 
     def V(self, *idx: int) -> np.ndarray:  # noqa: N802 - weakest visibility among landmarks
         return np.min(self.vis[:, list(idx)], axis=1)
@@ -324,10 +331,13 @@ def thigh_opening_deg(f: Frames) -> Series:
 
 @metric("thigh_opening_frontal_deg", "deg", "angle between the thighs in the body's frontal plane")
 def thigh_opening_frontal_deg(f: Frames) -> Series:
-    """thigh_opening_deg with the camera's elevation undone, as the plank's line: kneeling, the
-    thighs lie along the body and the top knee opens towards the ceiling, in the frontal plane."""
+    """thigh_opening_deg with the camera's elevation undone, as the plank's line but from steeper
+    (OPENING_RECTIFY_MAX_ELEVATION_DEG): kneeling, the thighs lie along the body and the top knee
+    opens towards the ceiling, in the frontal plane."""
     t, b = f.top, f.bot
-    value = signed_opening_deg(f.B(t["KNEE"]) - f.B(t["HIP"]), f.B(b["KNEE"]) - f.B(b["HIP"]), TOWARDS_TOP)
+    px = f.frontal_px(OPENING_RECTIFY_MAX_ELEVATION_DEG)
+    top_thigh, bottom_thigh = px[:, t["KNEE"]] - px[:, t["HIP"]], px[:, b["KNEE"]] - px[:, b["HIP"]]
+    value = signed_opening_deg(top_thigh, bottom_thigh, TOWARDS_TOP)
     return value, f.get("thigh_opening_deg")[1]
 
 
