@@ -146,7 +146,6 @@ class Frames:
             )
         self.view = view
         self.elevation_deg = self.view.elevation_deg
-        self.squeeze = math.cos(math.radians(min(abs(self.elevation_deg), RECTIFY_MAX_ELEVATION_DEG)))
         self.px = image[..., :2] * np.array([width, height], dtype=float)
         # The body's frontal plane as a camera level with it would see it (RECTIFY_MAX_ELEVATION_DEG).
         self.body_px = self.frontal_px(RECTIFY_MAX_ELEVATION_DEG)
