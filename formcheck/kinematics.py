@@ -132,6 +132,15 @@ LOW_CAMERA_ROLL_NOISE_DEG = 8.0
 # the roll backs, where the shoulders' spread is clearer. Below that it is read rather than the
 # stacks wherever it is seen: they alarmed on a correct rendered clam from 0.3 m, the face did not.
 FACE_ROLL_MIN_VISIBILITY = 0.5
+# A leg swung forward at the hip turns a neutral foot towards the head, and seen from the front up
+# across the leg too: there the toes' own turn cannot be told from the swing (the leg's forward drift
+# is not seen either). At a rep's top the foot's image points back along the leg, towards the hip,
+# by this share of its length or more only on a leg swung forward (simulator, 40 deg forward: 0.04
+# to 0.48 of the foot, toes turned up 50 deg: -0.94 to -0.22, correct lifts -0.46 to -0.13;
+# rendered, true keypoints: forward 0.22 to 0.50, toes up -0.37 to -0.32; through MediaPipe from
+# 0.3 m forward -0.05 to 0.11, toes up -0.42, where the forward lifts were told "toes up" at 79-97
+# deg). Judgment, between the two.
+FOOT_SWUNG_TOWARDS_HIP = -0.15
 # A limb "hangs" from the trunk (all fours) when it points within 35 deg of straight down across
 # it and is longer than half the trunk in the image (judgment: the shared donkey kick hangs 3-4
 # limbs in every frame; side-lying and side-plank clips, shared and rendered, at most 1).

@@ -21,6 +21,7 @@ from formcheck.kinematics import (
     FACE_ROLL_MIN_VISIBILITY,
     FACING_MAX_ELEVATION_DEG,
     FEET_GAP_UNDERSTATED_ABOVE_DEG,
+    FOOT_SWUNG_TOWARDS_HIP,
     HANGING_COS,
     HANGING_MIN_LENGTH,
     HIPS_ROLL_RAISED_CAMERA_DEG,
@@ -658,7 +659,9 @@ def toes_up_deg(f: Frames) -> Series:
         np.arcsin(np.clip(np.sum(foot_img * across_leg, axis=-1) / np.maximum(foot_px, 1e-6), -1, 1))
     )
     roll, _ = f.get("pelvis_roll_hips_deg")
-    return turned + (f.elevation_deg - roll), f.V(t["HEEL"], t["FOOT_INDEX"], t["ANKLE"])
+    towards_hip = -np.sum(foot_img * leg_img, axis=-1) / np.maximum(_norm(leg_img) * foot_px, 1e-6)
+    seen = f.V(t["HEEL"], t["FOOT_INDEX"], t["ANKLE"]) * (towards_hip < FOOT_SWUNG_TOWARDS_HIP)
+    return turned + (f.elevation_deg - roll), seen
 
 
 @metric("trunk_rotation_deg", "deg", "shoulders rotated against the pelvis", max_yaw_deg=35.0)

@@ -253,6 +253,20 @@ def test_what_the_pose_model_does_not_follow_is_said_unseen_rather_than_passed(c
     assert faulty and all(code in o.unseen and code not in o.found for o in faulty)
 
 
+@pytest.mark.parametrize("exercise", ["side-leg-lift", "side-plank-leg-lift"])
+def test_a_leg_swung_forward_is_not_told_its_toes_turn_up(exercise):
+    """A leg swung forward at the hip turns a neutral foot towards the head, and seen from the front
+    up across the leg (FOOT_SWUNG_TOWARDS_HIP): the simulator's 40 deg forward lifts were told
+    "toes up" in 3 of these 4 plank sets and 1 of the 4 lying ones. Toes really turned up are still
+    caught on every rep."""
+    for seed in range(1, 5):
+        top = Side(("left", "right")[seed % 2])
+        forward = evaluate(simulate(exercise, [Fault("leg_forward", 40.0)], seed=seed, top=top))
+        assert not any("toes_up" in o.found for o in forward.outcomes)
+        turned = evaluate(simulate(exercise, [Fault("toes_up", 50.0)], seed=seed, top=top))
+        assert all(("toes_up" in o.found) == ("toes_up" in o.truth) for o in turned.outcomes)
+
+
 def test_a_raised_camera_reads_the_clams_knee_bend_lying_still_between_reps():
     """Read at rest in the floor's plane (knee_flexion_lying_deg), not at the top, where the
     opening thigh leaves that plane: straight knees are found in every rep, and a correct clam's
