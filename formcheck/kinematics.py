@@ -112,7 +112,7 @@ LOW_CAMERA_DEG = 20.0
 # floor (0.3 m, truly 2-4 deg up) and 7-24 from 0.9 m (13-29 up), where MediaPipe's hips put the
 # 0.9 m camera at 2-27 and their low camera's roll cues passed the roll backs (the shoulders' spread
 # hardly moves for a roll near the elevation). From this far up a plank's low camera is doubted
-# (judgment, between the two).
+# (judgment, between the two), and where its face was not seen: the hips cannot tell.
 PLANK_FACE_RAISED_DEG = 6.0
 # From this elevation up a 15 deg roll back grows the shoulders' spread by 17% or more, clear of
 # MediaPipe's noise on correct reps (rendered benchmark: up to ~15%).

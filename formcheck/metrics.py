@@ -234,10 +234,10 @@ class Frames:
         return self.elevation_deg >= ROLL_RAISED_CAMERA_DEG
 
     @cached_property
-    def plank_face_raised(self) -> bool:
-        """A plank's face, held in line with its trunk, says the camera looks down on the body even
-        where the elevation says it is low (PLANK_FACE_RAISED_DEG)."""
-        return bool(-self.view.face_turn_deg >= PLANK_FACE_RAISED_DEG)
+    def plank_face_level(self) -> bool:
+        """A plank's face, held in line with its trunk, says the camera is level with the body
+        (PLANK_FACE_RAISED_DEG); not where the face was not seen."""
+        return bool(-self.view.face_turn_deg < PLANK_FACE_RAISED_DEG)
 
     @cached_property
     def shoulder_roll_deg(self) -> np.ndarray:
@@ -573,9 +573,9 @@ def _roll_back(f: Frames, face: bool, hips: bool) -> Series:
         return np.maximum(f.shoulder_roll_deg, 0.0), DEPTH_CONFIDENCE * shoulders
     face_seen = face & (f.vis_face >= FACE_ROLL_MIN_VISIBILITY)
     head = np.where(face_seen, f.head_roll_deg, np.nan)
-    # Without the face as a roll cue (a plank's) the face checks the low camera instead: from a
-    # camera halfway up, the stacks pass a roll back as none.
-    if f.elevation_deg < LOW_CAMERA_DEG and (face or not f.plank_face_raised):
+    # Without the face as a roll cue (a plank's) the face confirms the low camera instead: from a
+    # camera halfway up the stacks pass a roll back as none, and the pose model's hips cannot tell.
+    if f.elevation_deg < LOW_CAMERA_DEG and (face or f.plank_face_level):
         world_roll = f.elevation_deg - f.facing_elevation
         stacks = np.minimum(f.shoulder_roll_deg, world_roll) - LOW_CAMERA_ROLL_NOISE_DEG
         return np.maximum(np.where(np.isfinite(head), head, stacks), 0.0), DEPTH_CONFIDENCE * shoulders

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from bodies import HEIGHT, PELVIS_HALF_M, WIDTH, side_lying, stack
 
+from formcheck.engine.rules import CONFIDENT
 from formcheck.kinematics import (
     SetView,
     Side,
@@ -219,6 +220,25 @@ def test_the_face_turns_up_by_the_roll_itself_from_any_height(roll, elevation):
     spreads = stack_ratio(np.stack([rest, rolled]), Side.RIGHT, 1000, 1000)
     if roll == 2 * elevation:
         assert spreads[1] == pytest.approx(spreads[0], abs=1e-9)
+
+
+@pytest.mark.parametrize(("face_turn", "seen"), [(-2.0, True), (-25.0, False), (float("nan"), False)])
+def test_a_planks_roll_is_read_as_from_a_low_camera_only_where_its_face_says_so(face_turn, seen):
+    """Seen from 25 deg up, a 30 deg roll back leaves the shoulders' spread as it was (cos(roll -
+    elevation)). Where the pose model's hips put that camera 8 deg up, the low camera's cues pass
+    the roll as none. A plank's face, in line with its trunk, turned down 25 deg from the camera
+    says it looks down on the body: the roll is "can't see", as it is where the face was not seen;
+    only a face level with the camera lets the low camera's cues be read."""
+    (rest, _), (rolled, rolled_w) = (body_rolled_back(a, 25.0) for a in (0.0, 30.0))
+    shoulders, hips = (
+        float(stack_ratio(rest[None], Side.RIGHT, 1000, 1000, j)[0]) for j in ("SHOULDER", "HIP")
+    )
+    view = SetView(8.0, shoulders, hips, face_turn_deg=face_turn)
+    m = compute_metrics(rolled[None], rolled_w[None], np.ones((1, 33)), 1000, 1000, Side.RIGHT, view)
+    for metric in ("plank_roll_deg", "plank_roll_shoulders_deg"):
+        assert (m.confidence[metric][0] >= CONFIDENT) == seen
+        if seen:
+            assert m.values[metric][0] < 15.0  # what a low camera's cues make of it: passed
 
 
 @pytest.mark.parametrize("roll", [20.0, 45.0])
