@@ -256,6 +256,21 @@ def test_from_halfway_up_a_kneeling_planks_roll_back_is_said_unseen_not_passed()
     assert not any("pelvis_rollback" in o.unseen for o in result.outcomes)
 
 
+def test_from_the_floor_a_kneeling_planks_roll_back_is_read_from_the_shoulders_alone():
+    """From 0.3 m MediaPipe's hips turned in depth by 8 deg on the kneeling plank's 30 deg roll back
+    (true keypoints 30), and as the shoulders' confirmation they passed it silently; the shoulders'
+    spread alone reads it. Correct clams from there stay clear of the limit."""
+    exercise = load_exercise("side-plank-clamshell")
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_pelvis_rollback_average_0.3m")
+    result = evaluate_track(track, exercise, *truth_reps_and_holds(truth))
+    assert result.count_exact
+    assert [o.truth for o in result.outcomes[:3]] == [set(), {"pelvis_rollback"}, set()]
+    assert ["pelvis_rollback" in o.found for o in result.outcomes[:3]] == [False, True, False]
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_correct_heavy_0.3m")
+    result = evaluate_track(track, exercise, *truth_reps_and_holds(truth))
+    assert not any(o.found for o in result.outcomes)
+
+
 @pytest.mark.skipif(
     not has_render, reason='needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]"'
 )
