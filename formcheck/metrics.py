@@ -653,6 +653,7 @@ def toes_up_deg(f: Frames) -> Series:
     FORM_RULES.md words it, not against the resting foot, which often lies turned down; and turned
     at the hip, so a pelvis rolling back (its own fault) does not turn the toes up too. (MediaPipe's
     foot depth read 6-25 deg on correct rendered leg lifts and 27-33 on a 46 deg turn: no use.)
+    Not read where the foot points back along the leg, a leg swung forward (FOOT_SWUNG_TOWARDS_HIP).
     Past 35 deg round the simulator's leg lifts lost toes_up from 45."""
     t = f.top
     leg_img = f.P(t["ANKLE"]) - f.P(t["HIP"])
