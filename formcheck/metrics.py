@@ -322,10 +322,17 @@ def shoulder_stack(f: Frames) -> Series:
 
 
 # --- Legs in the image plane ---------------------------------------------------------------------
+def _thighs_opening_deg(f: Frames, px: np.ndarray) -> np.ndarray:
+    """The angle between the thighs among the landmarks' pixels ``px`` (N, 33, 2)."""
+    t, b = f.top, f.bot
+    top_thigh, bottom_thigh = px[:, t["KNEE"]] - px[:, t["HIP"]], px[:, b["KNEE"]] - px[:, b["HIP"]]
+    return signed_opening_deg(top_thigh, bottom_thigh, TOWARDS_TOP)
+
+
 @metric("thigh_opening_deg", "deg", "angle between the thighs")
 def thigh_opening_deg(f: Frames) -> Series:
     t, b = f.top, f.bot
-    value = signed_opening_deg(f.P(t["KNEE"]) - f.P(t["HIP"]), f.P(b["KNEE"]) - f.P(b["HIP"]), TOWARDS_TOP)
+    value = _thighs_opening_deg(f, f.px)
     return value, np.minimum(f.V(t["HIP"], t["KNEE"]), np.maximum(f.V(b["KNEE"]), 0.5))
 
 
@@ -334,10 +341,7 @@ def thigh_opening_frontal_deg(f: Frames) -> Series:
     """thigh_opening_deg with the camera's elevation undone, as the plank's line but from steeper
     (OPENING_RECTIFY_MAX_ELEVATION_DEG): kneeling, the thighs lie along the body and the top knee
     opens towards the ceiling, in the frontal plane."""
-    t, b = f.top, f.bot
-    px = f.frontal_px(OPENING_RECTIFY_MAX_ELEVATION_DEG)
-    top_thigh, bottom_thigh = px[:, t["KNEE"]] - px[:, t["HIP"]], px[:, b["KNEE"]] - px[:, b["HIP"]]
-    value = signed_opening_deg(top_thigh, bottom_thigh, TOWARDS_TOP)
+    value = _thighs_opening_deg(f, f.frontal_px(OPENING_RECTIFY_MAX_ELEVATION_DEG))
     return value, f.get("thigh_opening_deg")[1]
 
 
@@ -657,16 +661,15 @@ def toes_up_deg(f: Frames) -> Series:
     Past 35 deg round the simulator's leg lifts lost toes_up from 45."""
     t = f.top
     leg_img = f.P(t["ANKLE"]) - f.P(t["HIP"])
-    across_leg = np.stack([leg_img[:, 1], -leg_img[:, 0]], axis=-1)
-    across_leg /= np.maximum(_norm(leg_img), 1e-6)[:, None]
-    across_leg = up_the_image(across_leg)
+    along_leg = leg_img / np.maximum(_norm(leg_img), 1e-6)[:, None]
+    across_leg = up_the_image(np.stack([along_leg[:, 1], -along_leg[:, 0]], axis=-1))
     foot_img = f.P(t["FOOT_INDEX"]) - f.P(t["HEEL"])
     foot_px = np.maximum(_norm(foot_img), f.px_per_m * _norm(f.Wd(t["FOOT_INDEX"]) - f.Wd(t["HEEL"])))
     turned = np.degrees(
         np.arcsin(np.clip(np.sum(foot_img * across_leg, axis=-1) / np.maximum(foot_px, 1e-6), -1, 1))
     )
     roll, _ = f.get("pelvis_roll_hips_deg")
-    towards_hip = -np.sum(foot_img * leg_img, axis=-1) / np.maximum(_norm(leg_img) * foot_px, 1e-6)
+    towards_hip = -np.sum(foot_img * along_leg, axis=-1) / np.maximum(foot_px, 1e-6)
     seen = f.V(t["HEEL"], t["FOOT_INDEX"], t["ANKLE"]) * (towards_hip < FOOT_SWUNG_TOWARDS_HIP)
     return turned + (f.elevation_deg - roll), seen
 
