@@ -33,8 +33,15 @@ from formcheck.pose.landmarks import Side
 DEPTH_CONFIDENCE = 0.7
 # ...and for a limb's own depth: none. On rendered leg lifts the leg swung 30 deg towards the
 # camera while MediaPipe's world depth of it stayed within -6 to -9 deg, from every camera height
-# (benchmarks/rendered_accuracy.py); no image-plane cue was found either (the thigh's
-# foreshortening changes by 4% from a raised camera). Its rules say "can't see" rather than pass.
+# (benchmarks/rendered_accuracy.py). No image-plane cue works through MediaPipe either:
+# - the leg's image length: a foot swung 40 deg towards a lens 1.5-3 m away is magnified about as
+#   much as it is foreshortened (true keypoints: no forward rep's leg read shorter than at rest, from
+#   any height); from above a forward swing is seen as a smaller lift, which one view cannot tell apart;
+# - the foot turning towards the head with the hip's flexion: 39-62 deg on the true keypoints'
+#   forward reps, at most 24 on all others, from every height; but MediaPipe's foot read the
+#   forward reps 0-43 from 0.9 m and 1.7 m and other reps up to 34 (a 62 on a toes-up rep), and as
+#   the rule, at its 20 deg limit, its precision was 0.25-0.33 from 0.3 m and 0.9 m.
+# Its rules say "can't see" rather than pass.
 LIMB_DEPTH_CONFIDENCE = 0.0
 # ...and for the pelvis's sideways tilt (the hip hike): none through MediaPipe, whose hips are placed
 # from the thighs rather than the pelvis. On rendered leg lifts a 20 deg hike moved its hips' axis
