@@ -247,9 +247,16 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             )
         assert all(w in str(err.value) for w in words)
     plank_text = (Path(__file__).parents[1] / "formcheck" / "exercises" / "side-plank.toml").read_text()
+    drop = "max_drop_from_hold_start = 15.0"
     for old, new, words in (
         ("exit_rise_fraction = 0.35\n", "", ["side-plank.toml [hold]", "'enter_rise'", "together"]),
         ("exit_rise_fraction = 0.35", "exit_rise_fraction = 1.5", ["side-plank.toml [hold]", "(not) 1"]),
+        (drop, "max_drop_from_hold_start = -15.0", ["side-plank.toml rule 'hip_sag'", "above 0"]),
+        (
+            drop,
+            f'{drop}\nreference = "hold_start"',
+            ["rule 'hip_sag'", "max_drop_from_hold_start", "absolute"],
+        ),
     ):
         assert old in plank_text
         with pytest.raises(FormcheckError) as err:

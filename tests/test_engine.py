@@ -341,6 +341,24 @@ def test_sagging_during_a_hold_costs_good_form_time():
     assert hold.score == pytest.approx(70, abs=2)
 
 
+def test_a_sag_is_a_drop_from_the_holds_own_start_or_a_line_below_the_limit():
+    """hip_sag: below 165, or 15 below the line held over the hold's first second (a kneeling body's
+    straight line reads 178-185 by body and camera, so a 22 deg sag ended at 165-166 and passed)."""
+
+    def hold_faults(start: float, sagged: float) -> list[tuple[str, float]]:
+        lift = plank(10.0)
+        line = np.full(len(lift), start)
+        line[int(5 * FPS) : int(8 * FPS)] = sagged  # 3 s in the middle
+        engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": line})
+        (hold,) = engine.holds
+        return [(f.code, f.limit) for f in hold.faults]
+
+    assert hold_faults(184.0, 167.0) == [("hip_sag", 169.0)]  # 17 down from its start
+    assert hold_faults(184.0, 171.0) == []  # 13 down
+    assert hold_faults(172.0, 166.0) == []  # above 165, 6 down
+    assert hold_faults(168.0, 163.0) == [("hip_sag", 165.0)]  # started low: the limit itself
+
+
 def test_a_wobble_does_not_end_a_hold():
     lift = plank(10.0)
     lift[int(6 * FPS) : int(6 * FPS) + 4] = 0.1  # 0.13 s dip

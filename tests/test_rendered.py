@@ -271,6 +271,21 @@ def test_from_the_floor_a_kneeling_planks_roll_back_is_read_from_the_shoulders_a
     assert not any(o.found for o in result.outcomes)
 
 
+def test_a_kneeling_planks_sag_is_read_against_the_line_it_started_from():
+    """From 0.3 m the average body's straight kneeling line reads 184.6 (true keypoints too: the line
+    through the bottom knee), and its 22 deg sag ended at 165.2 through MediaPipe, passed against the
+    165 limit. 15 below the hold's start is a sag too. (The correct kneeling plank from there stays
+    clear: the test above.)"""
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_hip_sag_average_0.3m")
+    card = scorecard_from_analysis(analyze_track(track, load_exercise("side-plank-clamshell"))).to_dict()
+    (hold,) = card["holds"]
+    (sag,) = hold["faults"]
+    window = truth["holds"][0]["fault_windows"]["hip_sag"]
+    assert sag["code"] == "hip_sag" and window[0] - 0.5 <= sag["start_s"] <= window[1]
+    assert 165.0 < sag["value"] < sag["limit"] < 172.0
+    assert all(r["faults"] == [] for r in card["reps"])
+
+
 @pytest.mark.skipif(
     not has_render, reason='needs the render extra: pip install torch==2.13.0 && pip install -e ".[render]"'
 )

@@ -216,14 +216,15 @@ class ExerciseEngine:
                     read = self._hold_reads_in_rep.setdefault(w.rule.code, RuleWatch(w.rule, w.reference))
                     read.observe(m.t_s, value, conf, True)
                 continue
-            if w.rule.reference is Reference.HOLD_START and w.reference is None:
+            if w.rule.reads_hold_start and w.reference is None:
                 if conf >= CONFIDENT:
-                    self._hold_ref_samples.setdefault(w.rule.metric, []).append(value)
-                else:  # a reference never seen is a rule never checked: say so when the hold ends
-                    w.unseen_frames += 1
-                if m.t_s - timer.start_s >= HOLD_REFERENCE_S and self._hold_ref_samples.get(w.rule.metric):
-                    w.reference = statistics.median(self._hold_ref_samples[w.rule.metric])
-                continue
+                    self._hold_ref_samples.setdefault(w.rule.code, []).append(value)
+                if m.t_s - timer.start_s >= HOLD_REFERENCE_S and self._hold_ref_samples.get(w.rule.code):
+                    w.reference = statistics.median(self._hold_ref_samples[w.rule.code])
+                if w.rule.reference is Reference.HOLD_START:
+                    if conf < CONFIDENT:  # a reference never seen is a rule never checked: say so
+                        w.unseen_frames += 1
+                    continue
             fault = w.observe(m.t_s, value, conf, True, self._partly_seen(m, w.rule.metric))
             if fault is not None:
                 events.append(FaultRaised(m.t_s, fault, w.rule.cue))

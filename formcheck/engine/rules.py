@@ -29,10 +29,14 @@ def rule_value(rule: Rule, value: float, reference: float | None) -> float | Non
     return value - reference
 
 
-def broken_limit(rule: Rule, value: float) -> float | None:
-    """The limit ``value`` breaks, or None."""
-    if rule.min is not None and value < rule.min:
-        return rule.min
+def broken_limit(rule: Rule, value: float, hold_start: float | None = None) -> float | None:
+    """The limit ``value`` breaks, or None; ``hold_start``: the measure over the hold's first second,
+    which a min limit may follow (Rule.max_drop_from_hold_start)."""
+    low = rule.min
+    if low is not None and rule.max_drop_from_hold_start is not None and hold_start is not None:
+        low = max(low, round(hold_start - rule.max_drop_from_hold_start, 2))
+    if low is not None and value < low:
+        return low
     if rule.max is not None and value > rule.max:
         return rule.max
     return None
@@ -79,7 +83,7 @@ class RuleWatch:
             # (a joint's bend flickers in and out of view as the limb turns).
             self.unseen_frames += 1
             return None
-        limit = broken_limit(self.rule, v)
+        limit = broken_limit(self.rule, v, self.reference)
         if limit is None:
             if breach_only:
                 self.unseen_frames += 1

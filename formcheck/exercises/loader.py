@@ -157,6 +157,13 @@ class Rule:
     # Faults this one follows from (codes of the same exercise): found in the same rep with one of
     # them, it is not reported apart - the cause's cue is the one to act on.
     implied_by: tuple[str, ...] = ()
+    # A hold's min limit that also follows the person's own start: broken too where the measure falls
+    # more than this below its value over the hold's first second (the start position, FORM_RULES.md).
+    max_drop_from_hold_start: float | None = None
+
+    @property
+    def reads_hold_start(self) -> bool:
+        return self.reference is Reference.HOLD_START or self.max_drop_from_hold_start is not None
 
     @property
     def limit_text(self) -> str:
@@ -170,6 +177,8 @@ class Rule:
             Reference.REST_LOSS_PCT: "% lost from start",
             Reference.HOLD_START: " change from hold start",
         }.get(self.reference, "")
+        if self.max_drop_from_hold_start is not None:
+            suffix += f" and no more than {self.max_drop_from_hold_start:g} below hold start"
         return " and ".join(parts) + suffix
 
 
@@ -263,6 +272,15 @@ def parse_rule(d: dict, where: str) -> Rule:
     lo, hi = _number(d, "min", where, False), _number(d, "max", where, False)
     if lo is None and hi is None:
         raise FormcheckError(f"{where}: give a 'min' or a 'max' limit.")
+    reference = _enum(Reference, d.get("reference", "absolute"), where, "reference")
+    drop = _number(d, "max_drop_from_hold_start", where, False)
+    if drop is not None and (
+        drop <= 0 or not phase.of_hold or lo is None or reference is not Reference.ABSOLUTE
+    ):
+        raise FormcheckError(
+            f"{where}: 'max_drop_from_hold_start' must be above 0, on a hold's rule with a 'min' limit "
+            "and the absolute reference."
+        )
     return Rule(
         code=d["code"],
         what=d.get("what", METRIC_LABELS.get(metric, metric)),
@@ -274,11 +292,12 @@ def parse_rule(d: dict, where: str) -> Rule:
         cue=d["cue"],
         message=d["message"],
         source=d["source"],
-        reference=_enum(Reference, d.get("reference", "absolute"), where, "reference"),
+        reference=reference,
         min_duration_s=_number(d, "min_duration_s", where, False) or 0.0,
         rest_default=_number(d, "rest_default", where, False),
         unseen_hint=d.get("unseen_hint", ""),
         implied_by=_codes(d, "implied_by", where),
+        max_drop_from_hold_start=drop,
     )
 
 
