@@ -277,6 +277,23 @@ def test_a_fault_that_follows_from_another_is_not_reported_apart():
     assert [f.code for f in second.faults] == ["toes_up"]
 
 
+def test_a_clam_that_rolls_back_is_not_told_to_open_further():
+    """A pelvis rolling back turns the opening thigh out of the picture's plane, so the rep reads
+    small; the fix is to open only as far as the pelvis stays still (clamshell.toml: small_range
+    implied_by). The rendered kneeling roll back from 0.3 m read small on the true keypoints."""
+    signal = clam_reps(2, low=0.0, high=30.0)
+    turn = 0.4 * signal  # both open 12 deg about the hip-foot line, under the 20 deg limit
+    roll = np.zeros(len(signal))
+    roll[int(1.5 * FPS) : int(3.0 * FPS)] = 30.0  # the first rolls back as it opens
+    _, events = run(
+        "clamshell", {"thigh_opening_deg": signal, "knee_opening_deg": turn, "pelvis_roll_deg": roll}
+    )
+    first, second = reps_of(events)
+    assert first.metrics["range_deg"] == pytest.approx(12.0, abs=0.5)
+    assert [f.code for f in first.faults] == ["pelvis_rollback"]
+    assert [f.code for f in second.faults] == ["small_range"]
+
+
 def test_a_bent_knee_that_reads_as_an_over_lift_is_reported_as_the_knee():
     """From above a bent knee's foot, behind the body, lifts the hip-ankle line the lift is read
     from: straightening the knee is the fix (side-leg-lift.toml: over_lift implied_by)."""
