@@ -156,6 +156,21 @@ def test_small_reps_need_a_rest_quieter_than_they_are():
         assert reps_of(events) == [], opening
 
 
+def test_a_small_rep_right_after_a_full_one_counts_by_the_sets_quietest_rest():
+    """The settling after a full rep is no quieter than the noise of the camera and the pose model
+    that the set's first rest showed: a small rep there counts by the quietest rest (the simulator's
+    15 deg clams from above rose 6 deg in the image after a 1.3 s rest that spread 1.6)."""
+    signal = clam_reps(2, rest_s=2.0, gap_s=1.3, high=45.0)  # the first rest lies perfectly still
+    gap = slice(int((2.0 + 2.3) * FPS), int((2.0 + 2.3 + 1.3) * FPS))
+    signal[gap] += 0.8 * np.sin(np.linspace(0.0, 6 * math.pi, gap.stop - gap.start))  # settling
+    second = slice(gap.stop, gap.stop + int(2.3 * FPS))
+    signal[second] = 5.0 + (signal[second] - 5.0) * 6.0 / 40.0  # the second opens 6 deg
+    _, events = run("clamshell", {"thigh_opening_deg": signal})
+    reps = reps_of(events)
+    assert [r.metrics["range_deg"] for r in reps] == pytest.approx([40.0, 6.0], abs=1.0)
+    assert [[f.code for f in r.faults] for r in reps] == [[], ["small_range"]]
+
+
 def test_getting_into_position_never_counts():
     signal = clam_reps(3)
     _, events = run("clamshell", {"thigh_opening_deg": signal}, setup={"torso_facing_ratio": 0.1})

@@ -19,8 +19,9 @@ REST_MEDIAN_SAMPLES = 3
 MIN_REST_S = 0.3
 # Small reps (issue 12: a clam opened 5-15 deg shows 3-8 deg in the image): after a still rest the
 # start rise drops towards the exercise's quiet_start_rise, to this many times the spread of the
-# rest's quietest second (ending QUIET_LAG_S ago, so a rep's own slow start is not taken for noise;
-# the quietest, so the last rep's settling is not either).
+# quietest second of rest seen in the set (ending QUIET_LAG_S ago, so a rep's own slow start is not
+# taken for noise; the quietest, so a rep's settling is not either: the simulator's 15 deg clams
+# right after full ones, from above, rose 6 deg in the image within a 1.3 s rest that spread 1.6).
 QUIET_SPREAD_FACTOR = 4.0
 QUIET_SPAN_S = 1.0
 QUIET_LAG_S = 0.3
@@ -83,7 +84,6 @@ class RepCounter:
     base: float = 0.0
     start_rise: float = 0.0  # the rise that started the current rep (see _start_rise)
     _quiet_rise: float | None = None
-    _judged_this_rest: bool = False
     _rest: deque = field(default_factory=deque)
     _floor: float | None = None
     _low_s: float | None = None  # last still down, within a quarter of the spec's start rise
@@ -98,7 +98,7 @@ class RepCounter:
     def reset(self) -> None:
         self.phase = RepPhase.REST
         self.rest_level = self._floor = self._low_s = self._still_s = self._quiet_rise = None
-        self._armed = self._judged_this_rest = False
+        self._armed = False
         self._rest.clear()
         self._recent.clear()
 
@@ -116,8 +116,8 @@ class RepCounter:
         return self._quiet_rise if self._quiet_rise is not None else self.spec.start_rise
 
     def _judge_stillness(self, t_s: float) -> None:
-        """Judge the start rise from the rest so far (only while the signal is down). A rest too
-        short to judge keeps the last one's: the noise is the camera's and the pose model's."""
+        """Judge the start rise from the rest so far (only while the signal is down), never above the
+        set's quietest so far: the noise is the camera's and the pose model's, not the rest's."""
         quiet, end_s = self.spec.quiet_start_rise, t_s - QUIET_LAG_S
         if quiet is None or end_s - self._rest[0][0] < QUIET_SPAN_S:
             return
@@ -125,9 +125,7 @@ class RepCounter:
         if not window:  # frames dropped for longer than the lag
             return
         rise = min(self.spec.start_rise, max(quiet, QUIET_SPREAD_FACTOR * (max(window) - min(window))))
-        if self._judged_this_rest and self._quiet_rise is not None:
-            rise = min(rise, self._quiet_rise)
-        self._quiet_rise, self._judged_this_rest = rise, True
+        self._quiet_rise = rise if self._quiet_rise is None else min(rise, self._quiet_rise)
 
     @property
     def min_range(self) -> float:
@@ -185,7 +183,6 @@ class RepCounter:
             self.phase = RepPhase.REST
             self._floor = max(value, self._steady)
             self._low_s = self._still_s = t_s
-            self._judged_this_rest = False
             self._rest.clear()
             self._rest.append((t_s, self._floor))
             return Change.END
