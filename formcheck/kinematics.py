@@ -40,7 +40,7 @@ DEPTH_CONFIDENCE = 0.7
 # - the foot turning towards the head with the hip's flexion: 39-62 deg on the true keypoints'
 #   forward reps, at most 24 on all others, from every height; but MediaPipe's foot read the
 #   forward reps 0-43 from 0.9 m and 1.7 m and other reps up to 34 (a 62 on a toes-up rep), and as
-#   the rule, at its 20 deg limit, its precision was 0.25-0.33 from 0.3 m and 0.9 m.
+#   the rule, at its 20 deg limit, its precision was 0.33 from 0.3 m and 0.25-0.40 from 0.9 m.
 # Its rules say "can't see" rather than pass.
 LIMB_DEPTH_CONFIDENCE = 0.0
 # ...and for the pelvis's sideways tilt (the hip hike): none through MediaPipe, whose hips are placed

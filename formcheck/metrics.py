@@ -664,12 +664,11 @@ def toes_up_deg(f: Frames) -> Series:
     along_leg = leg_img / np.maximum(_norm(leg_img), 1e-6)[:, None]
     across_leg = up_the_image(np.stack([along_leg[:, 1], -along_leg[:, 0]], axis=-1))
     foot_img = f.P(t["FOOT_INDEX"]) - f.P(t["HEEL"])
-    foot_px = np.maximum(_norm(foot_img), f.px_per_m * _norm(f.Wd(t["FOOT_INDEX"]) - f.Wd(t["HEEL"])))
-    turned = np.degrees(
-        np.arcsin(np.clip(np.sum(foot_img * across_leg, axis=-1) / np.maximum(foot_px, 1e-6), -1, 1))
-    )
+    foot_w = _norm(f.Wd(t["FOOT_INDEX"]) - f.Wd(t["HEEL"]))
+    foot_px = np.maximum(np.maximum(_norm(foot_img), f.px_per_m * foot_w), 1e-6)
+    turned = np.degrees(np.arcsin(np.clip(np.sum(foot_img * across_leg, axis=-1) / foot_px, -1, 1)))
     roll, _ = f.get("pelvis_roll_hips_deg")
-    towards_hip = -np.sum(foot_img * along_leg, axis=-1) / np.maximum(foot_px, 1e-6)
+    towards_hip = -np.sum(foot_img * along_leg, axis=-1) / foot_px
     seen = f.V(t["HEEL"], t["FOOT_INDEX"], t["ANKLE"]) * (towards_hip < FOOT_SWUNG_TOWARDS_HIP)
     return turned + (f.elevation_deg - roll), seen
 
