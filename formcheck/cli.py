@@ -610,7 +610,7 @@ def exercises(verbose: bool) -> None:
             click.echo(f"    {rule.code:<16} {rule.what}: {rule.limit_text}  ({rule.severity.value})")
             click.echo(f"    {'':<16} source: {rule.source}")
             if rule.implied_by:
-                causes = " or ".join(rule.implied_by)
+                causes = " or ".join(map(str, rule.implied_by))
                 click.echo(f"    {'':<16} follows from {causes}: with it, only that is reported")
             if verbose:
                 click.echo(f'    {"":<16} cue: "{rule.cue}"')

@@ -272,6 +272,8 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
     for table, words in (
         ({"pelvis_rollback": ["trunk_rotaton"]}, ["'pelvis_rollback'", "no hold rule", "trunk_rotaton"]),
         ({"hip_sag": ["trunk_rotation"]}, ["'hip_sag' is no rep rule", "feet_apart"]),
+        ({"pelvis_rollback": ["trunk_rotation.above"]}, ["'trunk_rotation.above'", ".min, .max"]),
+        ({"pelvis_rollback": ["hip_sag.max"]}, ["hip_sag above its max", "no max limit"]),
     ):
         with pytest.raises(FormcheckError) as err:
             _implied_by_hold(clam.rules, plank.rules, {"implied_by": table}, "side-plank-clamshell.toml")

@@ -522,13 +522,29 @@ def test_a_trunk_turn_within_a_rep_is_the_holds_where_the_reps_roll_back_confirm
     the shoulders) saw it too; the rep's roll back is then put down to the turn (implied_by)."""
     signals, tops = kneeling_clams()
     second = tops & (np.arange(len(tops)) > int(6 * FPS))
-    turn = np.where(second, -25.0, 0.0)
+    turn = np.where(second, 25.0, 0.0)  # the shoulders turn back on the pelvis
     roll = np.where(second, 25.0, 0.0)
     engine, _ = run(
         "side-plank-clamshell", {**signals, "trunk_rotation_deg": turn, "plank_roll_shoulders_deg": roll}
     )
     assert [f.code for h in engine.holds for f in h.faults] == ["trunk_rotation"]
     assert [f.code for r in engine.reps for f in r.faults] == []
+
+
+def test_a_pelvis_rolling_back_under_held_shoulders_is_the_reps_roll_back_not_a_trunk_turn():
+    """In a plank the arm holds the shoulders, so a pelvis rolling back under them reads as the
+    trunk turned the other way (below trunk_rotation's min). That is the rep's roll back itself,
+    not its cause: the rep is told to stop rolling back and the hold keeps no trunk turn (rendered
+    from 1.7 m, true keypoints: both progressions' roll backs were put down to a -31 deg turn)."""
+    signals, tops = kneeling_clams()
+    second = tops & (np.arange(len(tops)) > int(6 * FPS))
+    under = np.where(second, -25.0, 0.0)  # the pelvis rolls back further than the shoulders
+    roll = np.where(second, 25.0, 0.0)
+    engine, _ = run(
+        "side-plank-clamshell", {**signals, "trunk_rotation_deg": under, "plank_roll_shoulders_deg": roll}
+    )
+    assert [f.code for h in engine.holds for f in h.faults] == []
+    assert [[f.code for f in r.faults] for r in engine.reps] == [[], ["pelvis_rollback"]]
 
 
 def test_a_reps_range_is_read_against_the_rest_before_a_dip_that_hid_its_rise():

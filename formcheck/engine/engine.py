@@ -13,6 +13,7 @@ from collections import deque
 from formcheck.engine.counters import Change, HoldTimer, RepCounter, RepPhase
 from formcheck.engine.events import (
     Event,
+    Fault,
     FaultRaised,
     FrameMetrics,
     HoldEnded,
@@ -27,7 +28,7 @@ from formcheck.engine.events import (
 from formcheck.engine.rules import CONFIDENT, RuleWatch, penalty
 from formcheck.engine.setup import SetupMonitor
 from formcheck.engine.views import ViewLog
-from formcheck.exercises import Exercise, Phase, Reference, Severity
+from formcheck.exercises import Cause, Exercise, Phase, Reference, Severity
 from formcheck.metrics import (
     COUNT_MAX_YAW_DEG,
     HOLD_MAX_YAW_DEG,
@@ -334,14 +335,12 @@ class ExerciseEngine:
         causes = watch.rule.implied_by
         if not causes:
             return False
-        if any(w.fault is not None and w.rule.code in causes for w in self._rep_watches):
-            return True
-        if any(r.spans for r in self._hold_reads_in_rep.values() if r.rule.code in causes):
-            return True
-        rep_start_s = self.rep_counter.start_s if self.rep_counter is not None else None
-        return rep_start_s is not None and any(
-            span.end_s >= rep_start_s for w in self._hold_watches if w.rule.code in causes for span in w.spans
-        )
+        found = [w.fault for w in self._rep_watches if w.fault is not None]
+        found += [span for r in self._hold_reads_in_rep.values() for span in r.spans]
+        if self.rep_counter is not None:
+            rep_start_s = self.rep_counter.start_s
+            found += [span for w in self._hold_watches for span in w.spans if span.end_s >= rep_start_s]
+        return any(_explains(causes, f) for f in found)
 
     def _end_rep(self, t_s: float, events: list[Event]) -> None:
         counter = self.rep_counter
@@ -394,11 +393,12 @@ class ExerciseEngine:
         """A hold_rest rule's fault read through the rep is the hold's where it caused a fault the
         rep found (its own rule confirms it, as the shoulders' roll back confirms a trunk turn);
         alone it is the working leg's drag on the pose model, not reported."""
-        explained = {c for w in watches if w.fault is not None for c in w.rule.implied_by}
+        causes = tuple(c for w in watches if w.fault is not None for c in w.rule.implied_by)
         for code, read in self._hold_reads_in_rep.items():
-            if code in explained and read.spans:
-                next(w for w in self._hold_watches if w.rule.code == code).spans.extend(read.spans)
-                events += [FaultRaised(span.start_s, span, read.rule.cue) for span in read.spans]
+            confirmed = [span for span in read.spans if _explains(causes, span)]
+            if confirmed:
+                next(w for w in self._hold_watches if w.rule.code == code).spans.extend(confirmed)
+                events += [FaultRaised(span.start_s, span, read.rule.cue) for span in confirmed]
 
     def _rep_range(self) -> float:
         """The rep's range: its range measure at the peak against the rest before it, where the
@@ -421,3 +421,7 @@ class ExerciseEngine:
         if not self.side_given and self.setup.ever_matched and self.views.facing_away():
             self._warn(SIDE_UNCERTAIN, events)
         return events
+
+
+def _explains(causes: tuple[Cause, ...], fault: Fault) -> bool:
+    return any(c.explains(fault.code, fault.value, fault.limit) for c in causes)

@@ -2,6 +2,7 @@
 
 from formcheck.exercises.loader import (
     REP_METRICS,
+    Cause,
     Exercise,
     ExerciseId,
     HoldSpec,
@@ -18,6 +19,7 @@ from formcheck.exercises.loader import (
 
 __all__ = [
     "REP_METRICS",
+    "Cause",
     "Exercise",
     "ExerciseId",
     "HoldSpec",

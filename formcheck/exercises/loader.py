@@ -59,6 +59,32 @@ class Severity(str, Enum):
     ERROR = "error"
 
 
+class Limit(str, Enum):
+    """One of a rule's two limits."""
+
+    MIN = "min"
+    MAX = "max"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A fault another follows from (Rule.implied_by): a rule's code, and where only breaking one of
+    its limits is the cause, that limit, written "code.max": in a plank the shoulders turning back
+    past trunk_rotation's max move what the rep's roll back reads, while the pelvis rolling back
+    under held shoulders breaks its min, and is the roll back itself."""
+
+    code: str
+    limit: Limit | None = None
+
+    def explains(self, code: str, value: float, limit: float) -> bool:
+        """Whether a fault of ``code`` at ``value`` past ``limit`` is this cause."""
+        return code == self.code and (self.limit is None or (value > limit) == (self.limit is Limit.MAX))
+
+    def __str__(self) -> str:
+        side = {None: "", Limit.MIN: " below its min", Limit.MAX: " above its max"}[self.limit]
+        return f"{self.code}{side}"
+
+
 class _ExerciseIds(str, Enum):
     @classmethod
     def parse(cls, text: str) -> ExerciseId:
@@ -154,9 +180,9 @@ class Rule:
     min_duration_s: float = 0.0
     rest_default: float | None = None
     unseen_hint: str = ""
-    # Faults this one follows from (codes of the same exercise): found in the same rep with one of
+    # Faults this one follows from (rules of the same exercise): found in the same rep with one of
     # them, it is not reported apart - the cause's cue is the one to act on.
-    implied_by: tuple[str, ...] = ()
+    implied_by: tuple[Cause, ...] = ()
     # A hold's min limit that also follows the person's own start: broken too where the measure falls
     # more than this below its value over the hold's first second (the start position, FORM_RULES.md).
     max_drop_from_hold_start: float | None = None
@@ -296,16 +322,36 @@ def parse_rule(d: dict, where: str) -> Rule:
         min_duration_s=_number(d, "min_duration_s", where, False) or 0.0,
         rest_default=_number(d, "rest_default", where, False),
         unseen_hint=d.get("unseen_hint", ""),
-        implied_by=_codes(d, "implied_by", where),
+        implied_by=_causes(d, "implied_by", where),
         max_drop_from_hold_start=drop,
     )
 
 
-def _codes(d: dict, key: str, where: str) -> tuple[str, ...]:
+def _causes(d: dict, key: str, where: str) -> tuple[Cause, ...]:
+    """A list of fault codes, each with an optional ".min" or ".max" (Cause)."""
     codes = d.get(key, [])
     if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
         raise FormcheckError(f"{where}: '{key}' must be a list of fault codes.")
-    return tuple(codes)
+    causes = []
+    for text in codes:
+        code, _, limit = text.partition(".")
+        if limit not in ("", *(side.value for side in Limit)):
+            raise FormcheckError(
+                f"{where}: '{key}' {text!r}: a code, or a code and one of its limits: .min, .max."
+            )
+        causes.append(Cause(code, Limit(limit) if limit else None))
+    return tuple(causes)
+
+
+def _check_causes(causes: tuple[Cause, ...], rules: tuple[Rule, ...], where: str, what: str) -> None:
+    """Each cause names one of ``rules``, and one of its limits if any."""
+    by_code = {r.code: r for r in rules}
+    unknown = sorted(c.code for c in causes if c.code not in by_code)
+    if unknown:
+        raise FormcheckError(f"{where} names no {what} here: {unknown}.")
+    for c in causes:
+        if c.limit is not None and getattr(by_code[c.code], c.limit.value) is None:
+            raise FormcheckError(f"{where} names {c}, but {c.code!r} has no {c.limit.value} limit.")
 
 
 def _feedback(d: dict, where: str) -> dict[str, str]:
@@ -399,11 +445,8 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
         raise FormcheckError(f"{where}: needs a [reps] or a [hold] section (or reps_from / hold_from).")
     rules = tuple(parse_rule(r, where) for r in d.get("rules", []))
     for rule in rules:
-        unknown = set(rule.implied_by) - {r.code for r in rules if r is not rule}
-        if unknown:
-            raise FormcheckError(
-                f"{where} rule {rule.code!r}: 'implied_by' names no other rule here: {sorted(unknown)}."
-            )
+        others = tuple(r for r in rules if r is not rule)
+        _check_causes(rule.implied_by, others, f"{where} rule {rule.code!r}: 'implied_by'", "other rule")
     return Exercise(
         id=exercise_id,
         name=d.get("name", exercise_id),
@@ -459,7 +502,7 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
                 f"{exercise_id}: omit_rules names no rule of {d['reps_from']}: {sorted(unknown)}."
             )
         kept = tuple(
-            replace(r, implied_by=tuple(c for c in r.implied_by if c not in omit))
+            replace(r, implied_by=tuple(c for c in r.implied_by if c.code not in omit))
             for r in reps_ex.rules
             if r.code not in omit
         )
@@ -510,7 +553,7 @@ def _own_versions(
                 f"{where}: [[rules]] change the reps' rules of the same code; {code!r} is none of them."
             )
         rule = parse_rule({**base[code], **changes}, where)
-        own[code] = replace(rule, implied_by=tuple(c for c in rule.implied_by if c in codes))
+        own[code] = replace(rule, implied_by=tuple(c for c in rule.implied_by if c.code in codes))
     if "reps" in d:
         at = f"{where} [reps]"
         unknown = set(d["reps"]) - set(OWN_REPS_FIELDS)
@@ -539,20 +582,17 @@ def _implied_by_hold(
     table = d.get("implied_by", {})
     if not isinstance(table, dict):
         raise FormcheckError(f"{where}: [implied_by] must be a table of rep rule = [hold rule codes].")
-    rep_codes, hold_codes = {r.code for r in rep_rules}, {r.code for r in hold_rules}
+    rep_codes = {r.code for r in rep_rules}
+    causes = {}
     for code in table:
         if code not in rep_codes:
             raise FormcheckError(
                 f"{where} [implied_by]: {code!r} is no rep rule here; use one of {sorted(rep_codes)}."
             )
-        unknown = set(_codes(table, code, f"{where} [implied_by]")) - hold_codes
-        if unknown:
-            raise FormcheckError(
-                f"{where} [implied_by] {code!r}: names no hold rule here: {sorted(unknown)}."
-            )
+        causes[code] = _causes(table, code, f"{where} [implied_by]")
+        _check_causes(causes[code], hold_rules, f"{where} [implied_by] {code!r}:", "hold rule")
     return tuple(
-        replace(r, implied_by=r.implied_by + tuple(table[r.code])) if r.code in table else r
-        for r in rep_rules
+        replace(r, implied_by=r.implied_by + causes[r.code]) if r.code in causes else r for r in rep_rules
     )
 
 
