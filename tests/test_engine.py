@@ -260,6 +260,24 @@ def test_a_fault_only_glimpsed_is_raised_but_a_blip_among_good_frames_is_not():
     assert second.faults == []
 
 
+def test_a_run_of_breaches_bridges_a_flicker_out_of_view_but_not_a_long_gap():
+    """A limb flickering out of view for a few frames does not end a run of breaches; two glimpses a
+    second apart are not a held fault (rendered forward lift from 0.3 m: MediaPipe's foot, swung
+    towards the hip and so unseen for 1.1 s, read turned up just before and just after, and the rep
+    was told "toes up"; the true keypoints never were)."""
+    signal = clam_reps(2, low=0.0, high=35.0, top_s=1.5)
+    toes, seen = np.full(len(signal), 10.0), np.ones(len(signal))
+    glimpse1, glimpse2, held = int(2.0 * FPS), int(3.0 * FPS), int(6.5 * FPS)
+    toes[glimpse1 : glimpse1 + 2] = toes[glimpse2 : glimpse2 + 2] = 40.0  # rep 1: glimpsed up, 0.9 s apart
+    seen[glimpse1 + 2 : glimpse2] = 0.0
+    toes[held : held + 12] = 40.0  # rep 2: up for 0.4 s, out of view for 0.17 s of it
+    seen[held + 4 : held + 9] = 0.0
+    _, events = run(
+        "side-leg-lift", {"leg_abduction_deg": signal, "toes_up_deg": toes}, {"toes_up_deg": seen}
+    )
+    assert [[f.code for f in r.faults] for r in reps_of(events)] == [[], ["toes_up"]]
+
+
 def test_a_set_up_judged_at_rest_is_read_from_the_rest_before_each_rep():
     """The clam's knee bend is read lying still (phase "rest"): the opening thigh leaves the plane
     it is measured in, so what it reads at the top says nothing. A straight knee in the rest before
