@@ -565,6 +565,30 @@ def test_a_pelvis_rolling_back_under_held_shoulders_is_the_reps_roll_back_not_a_
     assert [[f.code for f in r.faults] for r in engine.reps] == [[], ["pelvis_rollback"]]
 
 
+def test_a_leg_lift_planks_roll_back_read_while_its_hips_pike_is_put_down_to_the_pike():
+    """From above, hips piking up spread the hips' stack as a roll back does (rendered leg-lift plank
+    from 1.7 m, true keypoints: a 200 deg pike read a 16.6 deg roll on its rep), so the rep's roll
+    back at the time of a pike is reported as the pike; one without it is the rep's own."""
+    n = int(14 * FPS)
+    lift, line, leg = np.full(n, 0.08), np.full(n, 178.0), np.zeros(n)
+    lift[int(1 * FPS) : int(13 * FPS)] = 0.3
+    lifts = clam_reps(2, low=0.0, high=35.0, rest_s=1.5, tail_s=0.0)
+    leg[int(2.5 * FPS) : int(2.5 * FPS) + len(lifts)] = lifts
+    tops = leg > 20.0
+    roll = np.where(tops, 20.0, 0.0)  # both reps read a roll back at their tops...
+    second = np.arange(n) > int(6 * FPS)
+    line[second & (leg > 5.0)] = 205.0  # ...the second while the hips pike
+    signals = {
+        "hip_lift_ratio": lift,
+        "body_line_deg": line,
+        "leg_abduction_deg": leg,
+        "plank_roll_deg": roll,
+    }
+    engine, _ = run("side-plank-leg-lift", signals)
+    assert [[f.code for f in r.faults] for r in engine.reps] == [["pelvis_rollback"], []]
+    assert [f.code for h in engine.holds for f in h.faults] == ["hip_pike"]
+
+
 def test_a_reps_range_is_read_against_the_rest_before_a_dip_that_hid_its_rise():
     """A plank's hips dipping stops the count (no rep with the hips down); a clam that opened
     meanwhile is measured from the rest before the dip, not from its own half-open thigh."""
