@@ -17,7 +17,7 @@ CONFIDENT = 0.5
 # A run of breaches bridges unseen frames up to this long (a joint flickering out of view as the
 # limb turns); after a longer gap its next breach starts a new run, as two glimpses are not a held
 # fault. Rendered benchmark, all cached sets: the true faults raised across unseen frames bridged
-# at most 0.2 s (the clam's hip and knee bends from 1.7 m); a forward lift's foot, unseen for 1.1 s
+# at most 0.2 s (the clam's hip bends from 1.7 m); a forward lift's foot, unseen for 1.1 s
 # while swung towards the hip, joined a glimpse before and after into a false toes-up (judgment).
 MAX_UNSEEN_GAP_S = 0.5
 # Score lost per fault: a base by severity, plus up to the same again for how far past the limit.
