@@ -138,11 +138,24 @@ def test_the_range_is_read_in_the_bodys_terms_where_they_are_seen():
 
 
 def test_a_movement_below_the_quiet_floor_or_a_twitch_is_not_a_rep():
-    _, events = run("clamshell", {"thigh_opening_deg": clam_reps(3, high=5.0 + 2.0)})
+    _, events = run("clamshell", {"thigh_opening_deg": clam_reps(3, high=5.0 + 1.5)})
     assert reps_of(events) == []
     twitches = clam_reps(3, high=5.0 + 6.0, up_s=0.2, top_s=0.0, down_s=0.2)  # 0.4 s each
     _, events = run("clamshell", {"thigh_opening_deg": twitches})
     assert reps_of(events) == []
+
+
+def test_a_small_reps_lift_is_timed_from_the_bottom_of_its_range_as_a_full_ones():
+    """A small rep starts from a band half its start rise above the rest, a third of a 2.4 deg
+    rep: timed from there, a 0.9 s lift read 0.40 s, at the too-fast limit. From the bottom tenth of
+    its range to the top tenth, a raised-cosine lift takes 59% of its time, whatever its size."""
+    for opening in (2.4, 40.0):
+        signal = clam_reps(3, rest_s=2.0, up_s=0.9, high=5.0 + opening)
+        _, events = run("clamshell", {"thigh_opening_deg": signal})
+        reps = reps_of(events)
+        assert len(reps) == 3, opening
+        assert [r.metrics["up_s"] for r in reps] == pytest.approx([0.59 * 0.9] * 3, abs=0.07), opening
+        assert all("too_fast" not in [f.code for f in r.faults] for r in reps), opening
 
 
 def test_small_reps_need_a_rest_quieter_than_they_are():

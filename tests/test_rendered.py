@@ -160,6 +160,22 @@ def test_from_above_a_clams_range_is_its_true_opening_and_small_reps_alone_are_f
     )
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["rendered_clamshell_small_range_5deg_average_0.9m", "rendered_clamshell_small_range_8deg_average_1.7m"],
+)
+def test_a_clam_opened_5_to_8_deg_is_counted_and_told_small_not_fast(name):
+    """Issue 12: small reps down to about 5 deg. A 5 deg clam from 0.9 m rose 2.4 deg in MediaPipe's
+    picture and an 8 deg one from 1.7 m 2.8, under the old quiet floor's 3.1: neither was counted.
+    With the floor lowered alone, the 5 deg one's 1.5 s lift, timed from its start band, read 0.33 s:
+    too fast."""
+    track, truth = _rendered_fixture(name)
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(track, load_exercise("clamshell"), reps, holds)
+    assert result.count_exact
+    assert [o.found for o in result.outcomes] == [set(), {"small_range"}, set()]
+
+
 def test_from_above_feet_apart_is_said_unseen_where_the_gap_turns_towards_the_lens():
     """From 1.7 m a feet gap of 0.30 shank lengths (twice the limit) turns mostly towards the lens:
     on the average body it read 0.10 through MediaPipe (0.03 on true keypoints) and was passed as

@@ -40,8 +40,13 @@ HOLD_DIP_S = 2.0
 # A hold's own level (for its exit_fraction) is its signal over this first stretch.
 HOLD_LEVEL_S = 1.0
 # Tempo is timed to and from this share of the rep's range, so a pause at the top is not
-# counted as slow lifting (and noise on the plateau does not move the timing).
+# counted as slow lifting (and noise on the plateau does not move the timing)...
 TOP_FRACTION = 0.9
+# ...and the lift from the last moment below this share of it, so a small rep's lift is timed as a
+# full one's: its start band (half its start rise) is a third of it (rendered 5 deg clams from 0.9 m
+# rose 2.3-2.4 deg in the picture through MediaPipe; timed from that band their lifts of 1.3-1.5 s
+# read 0.33 s, too fast; from the bottom tenth 0.93-1.2).
+BOTTOM_FRACTION = 0.1
 
 
 def _note_rest(rest: deque, t_s: float, value: float) -> None:
@@ -93,6 +98,7 @@ class RepCounter:
     _last_seen_s: float | None = None
     _armed: bool = False
     _trace: list[tuple[float, float]] = field(default_factory=list)  # (t_s, value) of the current rep
+    _lead: list[tuple[float, float]] = field(default_factory=list)  # ...and of the rest before it
     _recent: deque = field(default_factory=lambda: deque(maxlen=REST_MEDIAN_SAMPLES))
 
     def reset(self) -> None:
@@ -174,6 +180,7 @@ class RepCounter:
                 self._start_small_s = self._still_s if self._still_s is not None else t_s
                 self.peak, self.peak_s = value, t_s
                 self._trace = [(t_s, value)]
+                self._lead = [(t, v) for t, v in self._rest if t < t_s]  # (this frame is the trace's)
                 return Change.START
             return None
         self._trace.append((t_s, value))
@@ -205,11 +212,13 @@ class RepCounter:
         return self.range >= self.spec.min_range or end_s - self.start_s >= SMALL_REP_MIN_S
 
     def tempo_s(self, end_s: float) -> tuple[float, float]:
-        """(up_s, down_s): from the start to first reaching the top of the range, and from last
-        leaving it to the end."""
+        """(up_s, down_s): from last leaving the bottom of the range to first reaching its top, and
+        from last leaving the top to the end."""
         top = self.base + TOP_FRACTION * self.range
         at_top = [t for t, v in self._trace if v >= top] or [self.peak_s]
-        return at_top[0] - self.start_s, end_s - at_top[-1]
+        bottom = self.base + BOTTOM_FRACTION * self.range
+        below = [t for t, v in self._lead + self._trace if v <= bottom and t <= at_top[0]]
+        return at_top[0] - (below[-1] if below else self.start_s), end_s - at_top[-1]
 
 
 @dataclass
