@@ -469,6 +469,21 @@ def test_a_hold_ends_back_at_its_rest_even_after_a_dip_as_the_lift_began():
     assert hold.duration_s == pytest.approx(6.0, abs=0.1)
 
 
+def test_a_hold_resumed_after_its_signal_was_lost_still_ends_at_its_rest():
+    """A hold whose signal goes unseen for over 2 s (a rendered kneeling plank's bottom knee, from
+    0.3 m) ends and resumes with no rest seen between: it rose from the rest before, so lying back
+    down to it (above 60% of the hold's level) ends it, and the lowering is no sag."""
+    lift = plank(12.0) * 0.55 + 0.17  # 0.21 lying, 0.33 up
+    line = np.where(lift > 0.27, 178.0, 163.0)  # lying kneeling reads a bent line
+    seen = np.ones(len(lift))
+    seen[int(2.0 * FPS) : int(4.5 * FPS)] = 0.0  # 2.5 s unseen just after the hold began
+    signals = {"hip_lift_ratio": lift, "body_line_deg": line}
+    engine, _ = run("side-plank-clamshell", signals, {"hip_lift_ratio": seen})
+    (hold,) = engine.holds
+    assert hold.end_s == pytest.approx(13.5, abs=0.1)
+    assert hold.faults == []
+
+
 def test_hips_down_that_read_high_from_a_floor_camera_are_not_a_hold():
     """Without a rise from the floor the fixed entry stands: lying propped with the hips down reads
     up to 0.17 from a floor camera, and neither that nor its noise is a hold."""

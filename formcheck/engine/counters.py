@@ -231,7 +231,11 @@ class HoldTimer:
     active: bool = False
     start_s: float = 0.0
     level: float | None = None  # the signal's median over the hold's first HOLD_LEVEL_S
-    rest_level: float | None = None  # the rest's median before the hold (enter_rise only)
+    # The rest's median before the hold (enter_rise only); where none was seen since the last hold,
+    # that one's: a hold resumed after its signal was lost rose from the same rest (a rendered
+    # kneeling plank's bottom knee went unseen 2 s; resumed without it, the hold's exit fell to 60%
+    # of its level, under the lying position's, and the lowering was timed as a sag).
+    rest_level: float | None = None
     _level_samples: list[float] = field(default_factory=list)
     _above_since: float | None = None
     _below_since: float | None = None
@@ -250,6 +254,7 @@ class HoldTimer:
     def forget_rest(self) -> None:
         """After a cut the rest before it is another scene's: a lift is measured from the new one."""
         self._rest.clear()
+        self.rest_level = None
         self._above_since = None
 
     @property
@@ -281,7 +286,9 @@ class HoldTimer:
                 if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
                     self.active, self._below_since = True, None
                     self.start_s = max(self._above_since, posed_since_s or self._above_since)
-                    self.level, self._level_samples, self.rest_level = None, [], self._rest_median()
+                    self.level, self._level_samples = None, []
+                    rest = self._rest_median()
+                    self.rest_level = rest if rest is not None else self.rest_level
                     self._rest.clear()
                     return Change.START
             else:
