@@ -148,7 +148,8 @@ def test_a_movement_below_the_quiet_floor_or_a_twitch_is_not_a_rep():
 def test_a_small_reps_lift_is_timed_from_the_bottom_of_its_range_as_a_full_ones():
     """A small rep starts from a band half its start rise above the rest, a third of a 2.4 deg
     rep: timed from there, a 0.9 s lift read 0.40 s, at the too-fast limit. From the bottom tenth of
-    its range to the top tenth, a raised-cosine lift takes 59% of its time, whatever its size."""
+    its range (or its start, where earlier) to the top tenth, a raised-cosine lift takes about 59% of
+    its time, whatever its size."""
     for opening in (2.4, 40.0):
         signal = clam_reps(3, rest_s=2.0, up_s=0.9, high=5.0 + opening)
         _, events = run("clamshell", {"thigh_opening_deg": signal})

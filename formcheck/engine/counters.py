@@ -42,10 +42,10 @@ HOLD_LEVEL_S = 1.0
 # Tempo is timed to and from this share of the rep's range, so a pause at the top is not
 # counted as slow lifting (and noise on the plateau does not move the timing)...
 TOP_FRACTION = 0.9
-# ...and the lift from the last moment below this share of it, so a small rep's lift is timed as a
-# full one's: its start band (half its start rise) is a third of it (rendered 5 deg clams from 0.9 m
-# rose 2.3-2.4 deg in the picture through MediaPipe; timed from that band their lifts of 1.3-1.5 s
-# read 0.33 s, too fast; from the bottom tenth 0.93-1.2).
+# ...and the lift from the last moment below this share of it where that came before the rep's
+# start, as a small rep's does: its start band (half its start rise) is a third of it (rendered
+# 5 deg clams from 0.9 m rose 2.3-2.4 deg in the picture through MediaPipe; timed from that band
+# their lifts of 1.3-1.5 s read 0.33 s, too fast; from the bottom tenth 0.93-1.2).
 BOTTOM_FRACTION = 0.1
 
 
@@ -212,13 +212,13 @@ class RepCounter:
         return self.range >= self.spec.min_range or end_s - self.start_s >= SMALL_REP_MIN_S
 
     def tempo_s(self, end_s: float) -> tuple[float, float]:
-        """(up_s, down_s): from last leaving the bottom of the range to first reaching its top, and
-        from last leaving the top to the end."""
+        """(up_s, down_s): from the start (or from last leaving the bottom of the range, where that
+        came first) to first reaching the top of the range, and from last leaving it to the end."""
         top = self.base + TOP_FRACTION * self.range
         at_top = [t for t, v in self._trace if v >= top] or [self.peak_s]
         bottom = self.base + BOTTOM_FRACTION * self.range
         below = [t for t, v in self._lead + self._trace if v <= bottom and t <= at_top[0]]
-        return at_top[0] - (below[-1] if below else self.start_s), end_s - at_top[-1]
+        return at_top[0] - min([self.start_s, *below[-1:]]), end_s - at_top[-1]
 
 
 @dataclass
