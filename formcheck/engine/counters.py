@@ -218,7 +218,8 @@ class RepCounter:
         at_top = [t for t, v in self._trace if v >= top] or [self.peak_s]
         bottom = self.base + BOTTOM_FRACTION * self.range
         below = [t for t, v in self._lead + self._trace if v <= bottom and t <= at_top[0]]
-        return at_top[0] - min([self.start_s, *below[-1:]]), end_s - at_top[-1]
+        lift_start = min(self.start_s, below[-1]) if below else self.start_s
+        return at_top[0] - lift_start, end_s - at_top[-1]
 
 
 @dataclass
