@@ -299,26 +299,49 @@ def test_exercises_lists_checks_sources_and_activation():
 
 
 @pytest.mark.video
-def test_a_kill_while_the_video_is_written_ends_like_ctrl_c_and_leaves_no_partial_file(tmp_path):
+def test_a_kill_while_the_video_is_written_ends_like_ctrl_c_and_leaves_no_partial_file(
+    tmp_path, monkeypatch, capsys
+):
     """SIGTERM (a closed terminal, ``kill``) while annotated.mp4 is being drawn: exit 130, the
-    scorecard already written stays, and no temporary file is left beside it."""
+    scorecard already written stays, and no temporary file is left beside it. The signal is sent
+    at a known frame, in process: sent from outside on reading "Drawing", it could land after the
+    video was complete, or (once) while its temporary file was being made."""
     import signal
+
+    import formcheck.video
+    from formcheck.cli import main
+
+    drawn = []
+
+    def draw_then_kill(*args, **kwargs):
+        drawn.append(1)
+        if len(drawn) == 5:
+            signal.raise_signal(signal.SIGTERM)
 
     video = Path(__file__).resolve().parent.parent / "sample_videos" / "clamshell_correct.mp4"
     out = tmp_path / "out"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "formcheck.cli", "analyze", str(video), "-e", "clamshell", "--out", str(out)],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
+    monkeypatch.setattr(formcheck.video, "draw_frame", draw_then_kill)
+    monkeypatch.setattr(
+        sys, "argv", ["formcheck", "analyze", str(video), "-e", "clamshell", "--out", str(out)]
     )
-    for line in child.stderr:  # the label is printed as the drawing starts
-        if line.startswith("Drawing"):
-            child.send_signal(signal.SIGTERM)
-            break
-    rest = child.stderr.read()
-    assert child.wait(timeout=120) in (0, 130)  # 0 only if the drawing finished before the signal
-    if child.returncode == 130:
-        assert "Interrupted." in rest and not (out / "annotated.mp4").exists()
-    assert (out / "scorecard.json").exists()
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 130 and len(drawn) == 5
+    assert "Interrupted." in capsys.readouterr().err
+    assert (out / "scorecard.json").exists() and not (out / "annotated.mp4").exists()
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler was put back
+
+
+def test_an_interrupt_while_the_temporary_file_is_prepared_leaves_nothing_behind(tmp_path, monkeypatch):
+    """atomic_path takes charge of its temporary file from the moment it exists: an interrupt while
+    it is being prepared (here, its permissions set) removes it."""
+    import formcheck.atomic
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(formcheck.atomic.os, "chmod", interrupted)
+    with pytest.raises(KeyboardInterrupt), formcheck.atomic.atomic_path(tmp_path / "scorecard.json"):
+        pass
+    assert list(tmp_path.iterdir()) == []
