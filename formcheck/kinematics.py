@@ -103,6 +103,12 @@ RECTIFY_MAX_ELEVATION_DEG = 50.0
 # through MediaPipe). Undone so far for the plank's line too, MediaPipe's 1.7 m kneeling planks
 # gained 3 false sags, so the line keeps RECTIFY_MAX_ELEVATION_DEG.
 OPENING_RECTIFY_MAX_ELEVATION_DEG = 70.0
+# A kneeling side plank seen from this far above its front shows no sag the pose model can be
+# trusted with: rendered from 1.7 m (MediaPipe 58-66 deg up), its straight line read 164-173 deg
+# through MediaPipe (true keypoints 177-183) and 5 of 27 sets were told a sag they did not have,
+# while a 22 deg sag read 148-161 in two bodies and not at all in the third (the line rose). From
+# 0.9 m (14-29 deg) and from a straight-legged plank's 1.7 m (45-48) the line holds (judgment between).
+KNEELING_SAG_BLIND_ELEVATION_DEG = 55.0
 # The set-up check of facing the camera undoes the same squeeze up to here: the shoulders' spread
 # is a ratio that nothing is computed from. From a 1.7 m shelf as close as frames the body the
 # rendered clams are seen from 62 deg; capped at 50 a slim body with straight hips read 0.30 there

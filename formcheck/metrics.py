@@ -28,6 +28,7 @@ from formcheck.kinematics import (
     IN_FRAME_MARGIN,
     KNEE_TURN_HIDDEN_DEG,
     KNEE_TURN_VISIBLE_DEG,
+    KNEELING_SAG_BLIND_ELEVATION_DEG,
     LIMB_DEPTH_CONFIDENCE,
     LOW_CAMERA_DEG,
     LOW_CAMERA_ROLL_NOISE_DEG,
@@ -518,6 +519,16 @@ def body_line_deg(f: Frames) -> Series:
     b = f.bot
     confidence = np.minimum(f.vis_trunk, np.where(kneeling, f.V(b["KNEE"]), f.V(b["ANKLE"])))
     return np.where(hip_offset > 0, 360.0 - straight, straight), confidence
+
+
+@metric("body_line_sag_deg", "deg", "the body line where a sag can be told: not kneeling from above")
+def body_line_sag_deg(f: Frames) -> Series:
+    """body_line_deg, unseen for a kneeling plank from above KNEELING_SAG_BLIND_ELEVATION_DEG, where
+    the pose model reads the line low (a pike still reads high: hip_pike keeps body_line_deg)."""
+    line, confidence = f.get("body_line_deg")
+    kneeling = f.plank[3]
+    blind = kneeling & (abs(f.elevation_deg) >= KNEELING_SAG_BLIND_ELEVATION_DEG)
+    return line, np.where(blind, 0.0, confidence)
 
 
 @metric("hip_lift_ratio", "ratio", "hips raised above the support")

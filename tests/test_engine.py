@@ -43,6 +43,11 @@ def run(
     return engine, events
 
 
+def body_line(line: np.ndarray) -> dict[str, np.ndarray]:
+    """The plank's line as hip_pike reads it and as hip_sag does (the same where a sag can be seen)."""
+    return {"body_line_deg": line, "body_line_sag_deg": line}
+
+
 def clam_reps(
     n_reps: int,
     rest_s: float = 1.0,
@@ -385,7 +390,7 @@ def plank(hold_s: float, lying_s: float = 1.5):
 
 def test_a_hold_is_timed():
     lift = plank(10.0)
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})
     (hold,) = engine.holds
     assert hold.start_s == pytest.approx(1.5, abs=0.05)
     assert hold.duration_s == pytest.approx(10.0, abs=0.1)
@@ -396,7 +401,7 @@ def test_sagging_during_a_hold_costs_good_form_time():
     lift = plank(10.0)
     line = np.full(len(lift), 178.0)
     line[int(5 * FPS) : int(8 * FPS)] = 155.0  # 3 s of sag in the middle
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": line})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(line)})
     (hold,) = engine.holds
     (fault,) = hold.faults
     assert fault.code == "hip_sag"
@@ -413,7 +418,7 @@ def test_a_sag_is_a_drop_from_the_holds_own_start_or_a_line_below_the_limit():
         lift = plank(10.0)
         line = np.full(len(lift), start)
         line[int(5 * FPS) : int(8 * FPS)] = sagged  # 3 s in the middle
-        engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": line})
+        engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(line)})
         (hold,) = engine.holds
         return [(f.code, f.limit) for f in hold.faults]
 
@@ -426,7 +431,7 @@ def test_a_sag_is_a_drop_from_the_holds_own_start_or_a_line_below_the_limit():
 def test_a_wobble_does_not_end_a_hold():
     lift = plank(10.0)
     lift[int(6 * FPS) : int(6 * FPS) + 4] = 0.1  # 0.13 s dip
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})
     assert len(engine.holds) == 1
 
 
@@ -437,7 +442,7 @@ def test_a_dip_to_the_floor_and_back_is_a_sag_inside_the_hold():
     for start_s in (4.0, 7.5):  # two 1 s dips, the hips nearly on the floor
         dip = slice(int(start_s * FPS), int((start_s + 1.0) * FPS))
         lift[dip], line[dip] = 0.04, 150.0
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": line})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(line)})
     (hold,) = engine.holds
     assert hold.duration_s == pytest.approx(10.0, abs=0.1)
     assert [f.code for f in hold.faults] == ["hip_sag", "hip_sag"]
@@ -446,7 +451,7 @@ def test_a_dip_to_the_floor_and_back_is_a_sag_inside_the_hold():
 
 def test_resting_on_the_floor_between_holds_ends_the_first():
     lift = np.concatenate([plank(4.0), plank(4.0)])  # 3 s on the floor between them
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})
     assert [h.duration_s for h in engine.holds] == pytest.approx([4.0, 4.0], abs=0.1)
 
 
@@ -454,7 +459,7 @@ def test_a_hold_seen_from_above_starts_from_its_rise_above_the_floor():
     """From a high camera the hips read lower both down and up (rendered: 0.06-0.10 and 0.16-0.20
     at 1.7 m): a clear rise from the floor before it starts the hold under the fixed entry."""
     lift = plank(6.0) * 0.55  # 0.044 down, 0.165 up
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})
     (hold,) = engine.holds
     assert hold.start_s == pytest.approx(1.5, abs=0.05)
     assert hold.duration_s == pytest.approx(6.0, abs=0.1)
@@ -465,7 +470,7 @@ def test_a_hold_ends_back_at_its_rest_even_after_a_dip_as_the_lift_began():
     0.10): the rest is its median, so coming back down to it still ends the hold."""
     lift = plank(6.0) * 0.55 + 0.055  # 0.10 down, 0.22 up
     lift[int(1.3 * FPS) : int(1.5 * FPS)] = 0.03
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})
     (hold,) = engine.holds
     assert hold.duration_s == pytest.approx(6.0, abs=0.1)
 
@@ -478,7 +483,7 @@ def test_a_hold_resumed_after_its_signal_was_lost_still_ends_at_its_rest():
     line = np.where(lift > 0.27, 178.0, 163.0)  # lying kneeling reads a bent line
     seen = np.ones(len(lift))
     seen[int(2.0 * FPS) : int(4.5 * FPS)] = 0.0  # 2.5 s unseen just after the hold began
-    signals = {"hip_lift_ratio": lift, "body_line_deg": line}
+    signals = {"hip_lift_ratio": lift, **body_line(line)}
     engine, _ = run("side-plank-clamshell", signals, {"hip_lift_ratio": seen})
     (hold,) = engine.holds
     assert hold.end_s == pytest.approx(13.5, abs=0.1)
@@ -490,7 +495,7 @@ def test_hips_down_that_read_high_from_a_floor_camera_are_not_a_hold():
     up to 0.17 from a floor camera, and neither that nor its noise is a hold."""
     rng = np.random.default_rng(3)
     lift = 0.165 + rng.uniform(-0.01, 0.01, int(12 * FPS))
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})
     assert engine.holds == []
 
 
@@ -500,7 +505,7 @@ def test_a_plank_whose_hips_read_low_up_and_down_is_timed_from_its_rise():
     before is what starts the hold, and coming back down ends it."""
     lift = plank(10.0, lying_s=2.0) - 0.17  # 0.08 -> -0.09 lying, 0.3 -> 0.13 ...
     lift[lift > 0] = 0.06  # ... held at 0.06
-    engine, _ = run("side-plank", {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)})
+    engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})
     (hold,) = engine.holds
     assert hold.start_s == pytest.approx(2.0, abs=0.05)
     assert hold.duration_s == pytest.approx(10.0, abs=0.1)
@@ -512,7 +517,7 @@ def test_a_rest_before_a_cut_does_not_lower_the_next_scenes_entry():
     before = np.full(int(3 * FPS), 0.05)
     after = np.full(int(8 * FPS), 0.165)
     lift = np.concatenate([before, after])
-    signals = {"hip_lift_ratio": lift, "body_line_deg": np.full(len(lift), 178.0)}
+    signals = {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))}
     engine, _ = run("side-plank", signals, cuts=(len(before),))
     assert engine.holds == []
 
@@ -527,7 +532,7 @@ def test_progression_counts_reps_only_during_the_hold():
     opening[int(12.2 * FPS) : int(13.5 * FPS)] = 50.0  # after the hold: not a rep
     engine, _ = run(
         "side-plank-clamshell",
-        {"hip_lift_ratio": lift, "body_line_deg": np.full(n, 178.0), "thigh_opening_deg": opening},
+        {"hip_lift_ratio": lift, **body_line(np.full(n, 178.0)), "thigh_opening_deg": opening},
     )
     assert len(engine.holds) == 1
     assert len(engine.reps) == 3
@@ -541,7 +546,7 @@ def kneeling_clams(n_reps: int = 2):
     opening = np.full(n, 5.0)
     clams = clam_reps(n_reps, rest_s=1.5, tail_s=0.0)
     opening[int(2.5 * FPS) : int(2.5 * FPS) + len(clams)] = clams
-    signals = {"hip_lift_ratio": lift, "body_line_deg": np.full(n, 178.0), "thigh_opening_deg": opening}
+    signals = {"hip_lift_ratio": lift, **body_line(np.full(n, 178.0)), "thigh_opening_deg": opening}
     return signals, opening > 20.0
 
 
@@ -609,7 +614,7 @@ def test_a_leg_lift_planks_roll_back_read_while_its_hips_pike_is_put_down_to_the
     line[second & (leg > 5.0)] = 205.0  # ...the second while the hips pike
     signals = {
         "hip_lift_ratio": lift,
-        "body_line_deg": line,
+        **body_line(line),
         "leg_abduction_deg": leg,
         "plank_roll_deg": roll,
     }

@@ -225,6 +225,21 @@ def test_from_a_floor_camera_the_face_overrules_the_stacks_on_a_clam_that_does_n
     assert [[f["code"] for f in r["faults"]] for r in card["reps"]] == [[], ["small_range"], []]
 
 
+def test_from_above_a_kneeling_plank_says_it_cannot_see_a_sag_and_still_catches_its_pike():
+    """From 1.7 m (60-66 deg down) MediaPipe reads a straight kneeling plank 164-173 deg (true
+    keypoints 177-183), and this piking set was told a sag at 164.2 as it settled, and a knee bent
+    past the clam's 130 deg on the piking rep (139; true keypoints 131: the picture bends it)."""
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_hip_pike_average_1.7m")
+    exercise = load_exercise("side-plank-clamshell")
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(track, exercise, reps, holds)
+    assert result.count_exact
+    assert [o.found for o in result.outcomes] == [set(), set(), set(), {"hip_pike"}]
+    assert all("hip_sag" in o.unseen for o in result.outcomes)
+    warnings = scorecard_from_analysis(analyze_track(track, exercise)).to_dict()["warnings"]
+    assert any("'hip_sag' is not checked" in w["message"] and "hip height" in w["message"] for w in warnings)
+
+
 def test_from_above_a_side_plank_is_timed_by_how_far_its_hips_rose():
     """From 1.7 m MediaPipe reads the average body's forearm plank 0.16-0.17 up (true keypoints
     0.21-0.22), under the hold's 0.18 entry, so no hold was timed and its sag went unsaid. The hips
