@@ -605,6 +605,8 @@ def exercises(verbose: bool) -> None:
         click.echo(f"  {ex.summary}")
         click.echo(f"  Glute activation: {ex.activation}")
         click.echo(f"  Camera: {ex.camera}")
+        if ex.too_high:
+            click.echo(f"  Said from {ex.too_high.elevation_deg:g} deg above you: {ex.too_high.words}")
         click.echo("  Checks:")
         for rule in ex.rules:
             click.echo(f"    {rule.code:<16} {rule.what}: {rule.limit_text}  ({rule.severity.value})")

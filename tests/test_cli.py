@@ -158,6 +158,7 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
         _implied_by_hold,
         _own_versions,
         _parse,
+        _too_high,
         tomllib,
     )  # tomli before Python 3.11
 
@@ -268,6 +269,17 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
     with pytest.raises(FormcheckError) as err:
         _hold_spec({**kneeling, "enter": 0.05}, "side-plank-clamshell.toml [hold]")
     assert all(w in str(err.value) for w in ("side-plank-clamshell.toml [hold]", "'exit'", "'enter'"))
+    # [too_high]: the camera height an exercise is misread from, and the words that say so
+    assert load_exercise("side-plank-clamshell").too_high.elevation_deg == 55.0
+    assert load_exercise("side-plank").too_high is None
+    for table, words in (
+        ({"elevation_deg": 95.0, "words": "lower it"}, ["'elevation_deg'", "between 0 and 90"]),
+        ({"elevation_deg": 55.0, "word": "lower it"}, ["unknown keys ['word']", "elevation_deg, words"]),
+        ({"elevation_deg": 55.0, "words": " "}, ["'words'", "non-empty"]),
+    ):
+        with pytest.raises(FormcheckError) as err:
+            _too_high({"too_high": table}, "side-plank-clamshell.toml")
+        assert all(w in str(err.value) for w in ["side-plank-clamshell.toml [too_high]", *words])
     plank, clam = load_exercise("side-plank"), load_exercise("clamshell")
     for table, words in (
         ({"pelvis_rollback": ["trunk_rotaton"]}, ["'pelvis_rollback'", "no hold rule", "trunk_rotaton"]),
@@ -296,6 +308,7 @@ def test_exercises_lists_checks_sources_and_activation():
     ):
         assert code in r.stdout
     assert "Boren" in r.stdout and "%MVIC" in r.stdout and "source:" in r.stdout
+    assert "Said from 55 deg above you: from this high the pose model loses your opening knee" in r.stdout
 
 
 @pytest.mark.video

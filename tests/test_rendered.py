@@ -238,6 +238,24 @@ def test_from_above_a_kneeling_plank_says_it_cannot_see_a_sag_and_still_catches_
     assert all("hip_sag" in o.unseen for o in result.outcomes)
     warnings = scorecard_from_analysis(analyze_track(track, exercise)).to_dict()["warnings"]
     assert any("'hip_sag' is not checked" in w["message"] and "hip height" in w["message"] for w in warnings)
+    # ...and the set is told at its start that the camera is too high for a kneeling plank
+    (high,) = [w for w in warnings if "looks down on you" in w["message"]]
+    assert high["at_s"] <= 2.5 and "loses your opening knee" in high["message"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rendered_side-plank-clamshell_correct_heavy_0.3m",
+        "rendered_side-plank-clamshell_pelvis_rollback_heavy_0.9m",
+    ],
+)
+def test_a_kneeling_plank_from_lower_down_is_not_told_the_camera_is_too_high(name):
+    """Rendered through MediaPipe from 0.3 m and 0.9 m a kneeling body is seen from 14-29 deg up, from
+    1.7 m 58-66: only there is it told to lower the camera (side-plank-clamshell.toml [too_high])."""
+    track, _ = _rendered_fixture(name)
+    card = scorecard_from_analysis(analyze_track(track, load_exercise("side-plank-clamshell"))).to_dict()
+    assert card["reps"] and not [w for w in card["warnings"] if "looks down on you" in w["message"]]
 
 
 def test_from_above_a_side_plank_is_timed_by_how_far_its_hips_rose():

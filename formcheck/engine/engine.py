@@ -171,6 +171,9 @@ class ExerciseEngine:
         off_view = self.views.off_view_warning(m, off)
         if off_view is not None:
             self._warn(off_view, events)
+        too_high = self.exercise.too_high and self.views.too_high_warning(m, self.exercise.too_high)
+        if too_high:
+            self._warn(too_high, events)
         if m.cut:
             self._cut(events)
         ready = self.setup.ready and m.has_pose

@@ -9,6 +9,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from formcheck.engine.events import FrameMetrics, Warning
+from formcheck.exercises import TooHigh
 
 # A new window starts when the camera has stood this far round from the window's view for this long.
 VIEW_CHANGE_DEG = 20.0
@@ -28,6 +29,9 @@ FACING_AGREEMENT = 0.5
 FACING_MIN_FRAMES = 10
 # The camera too far round to count must last this long before it is said.
 OFF_VIEW_AFTER_S = 1.0
+# A view higher than the exercise is read from (Exercise.too_high) is judged from its window's
+# median once the window is this long (judgment: MediaPipe's elevation swings within each rep).
+TOO_HIGH_AFTER_S = 2.0
 
 
 def view_words(yaw_deg: float, elevation_deg: float) -> str:
@@ -101,6 +105,7 @@ class ViewLog:
     _off_since_s: float | None = None
     _off_warned: bool = False
     _back_since_s: float | None = None
+    _high_warned: bool = False
 
     def update(self, m: FrameMetrics) -> None:
         yaw, elevation = m.values.get("camera_yaw_deg"), m.values.get("camera_elevation_deg")
@@ -137,6 +142,21 @@ class ViewLog:
         """Most of the set was seen from behind (its windows' clear facing votes, together)."""
         window = ViewWindow(0.0, 0.0, facing_votes=[v for w in self.windows for v in w.facing_votes])
         return window.facing == "back"
+
+    def too_high_warning(self, m: FrameMetrics, limit: TooHigh) -> Warning | None:
+        """A camera_view warning, once a set, when the view has looked down from above the
+        exercise's limit for TOO_HIGH_AFTER_S (its window's median)."""
+        if self._high_warned or not self.windows:
+            return None
+        window = self.windows[-1]
+        if window.end_s - window.start_s < TOO_HIGH_AFTER_S or window.elevation_deg < limit.elevation_deg:
+            return None
+        self._high_warned = True
+        return Warning(
+            "camera_view",
+            m.t_s,
+            f"The camera looks down on you from about {window.elevation_deg:.0f} deg: {limit.words}.",
+        )
 
     def off_view_warning(self, m: FrameMetrics, off: bool) -> Warning | None:
         """A camera_view warning when the camera has stood too far round to count (``off``) for

@@ -13,6 +13,7 @@ from formcheck.exercises.loader import (
     Rule,
     SetupCheck,
     Severity,
+    TooHigh,
     all_exercises,
     load_exercise,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Rule",
     "SetupCheck",
     "Severity",
+    "TooHigh",
     "all_exercises",
     "load_exercise",
 ]

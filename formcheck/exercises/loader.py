@@ -222,6 +222,15 @@ class JointLabel:
 
 
 @dataclass(frozen=True)
+class TooHigh:
+    """[too_high]: from this far above the body's front the pose model misreads the exercise, so the
+    person is told once, in these words, where to put the camera."""
+
+    elevation_deg: float
+    words: str
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     name: str
@@ -237,6 +246,7 @@ class Exercise:
     good_hold: str = "Good hold"  # said after a hold in good form
     overlay: tuple[JointLabel, ...] = ()  # [overlay] joints
     report_column: tuple[str, str] | None = None  # [report] column: (rep metric, heading)
+    too_high: TooHigh | None = None  # [too_high]: a camera height this exercise is not read from
 
     @property
     def primary_signal(self) -> str:
@@ -366,6 +376,24 @@ def _feedback(d: dict, where: str) -> dict[str, str]:
     return words
 
 
+def _too_high(d: dict, where: str) -> TooHigh | None:
+    """The optional [too_high] table: the camera elevation the exercise is misread from, and the words."""
+    if "too_high" not in d:
+        return None
+    at = f"{where} [too_high]"
+    table = d["too_high"]
+    unknown = set(table) - {"elevation_deg", "words"}
+    if unknown:
+        raise FormcheckError(f"{at}: unknown keys {sorted(unknown)}; use elevation_deg, words.")
+    elevation = _number(table, "elevation_deg", at)
+    if not 0.0 < elevation < 90.0:
+        raise FormcheckError(f"{at}: 'elevation_deg' must be between 0 and 90.")
+    words = _text(table, "words", at)
+    if not words.strip():
+        raise FormcheckError(f"{at}: 'words' must be a non-empty text.")
+    return TooHigh(elevation, words)
+
+
 def _overlay(d: dict, where: str) -> tuple[JointLabel, ...]:
     """The optional [overlay] joints: which measure to print beside which joint."""
     labels = []
@@ -460,6 +488,7 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
         rules=rules,
         overlay=_overlay(d, where),
         report_column=_report_column(d, where, reps),
+        too_high=_too_high(d, where),
         **_feedback(d, where),
     )
 
@@ -526,6 +555,7 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             overlay=hold_ex.overlay
             + tuple(j for j in reps_ex.overlay if j.joint not in {k.joint for k in hold_ex.overlay}),
             report_column=reps_ex.report_column,
+            too_high=_too_high(d, f"{exercise_id}.toml"),
             **{"good_rep": reps_ex.good_rep, "good_hold": hold_ex.good_hold}
             | _feedback(d, f"{exercise_id}.toml"),
         )
