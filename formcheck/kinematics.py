@@ -107,7 +107,8 @@ OPENING_RECTIFY_MAX_ELEVATION_DEG = 70.0
 # trusted with: rendered from 1.7 m (MediaPipe 58-66 deg up), its straight line read 164-173 deg
 # through MediaPipe (true keypoints 177-183) and 5 of 27 sets were told a sag they did not have,
 # while a 22 deg sag read 148-161 in two bodies and not at all in the third (the line rose). From
-# 0.9 m (14-29 deg) and from a straight-legged plank's 1.7 m (45-48) the line holds (judgment between).
+# 0.9 m (MediaPipe: at most 30 deg up) and in straight-legged planks (at most 54, from 1.7 m) the
+# line holds (judgment between).
 KNEELING_SAG_BLIND_ELEVATION_DEG = 55.0
 # The set-up check of facing the camera undoes the same squeeze up to here: the shoulders' spread
 # is a ratio that nothing is computed from. From a 1.7 m shelf as close as frames the body the
