@@ -30,7 +30,8 @@ FACING_MIN_FRAMES = 10
 # The camera too far round to count must last this long before it is said.
 OFF_VIEW_AFTER_S = 1.0
 # A view higher than the exercise is read from (Exercise.too_high) is judged from its window's
-# median once the window is this long (judgment: MediaPipe's elevation swings within each rep).
+# median once the window is this long, and again each time it has grown as much (judgment:
+# MediaPipe's elevation swings within each rep; a window's median is not worth taking every frame).
 TOO_HIGH_AFTER_S = 2.0
 
 
@@ -106,6 +107,7 @@ class ViewLog:
     _off_warned: bool = False
     _back_since_s: float | None = None
     _high_warned: bool = False
+    _high_judged_s: float = 0.0  # when the view was last judged against Exercise.too_high
 
     def update(self, m: FrameMetrics) -> None:
         yaw, elevation = m.values.get("camera_yaw_deg"), m.values.get("camera_elevation_deg")
@@ -145,11 +147,14 @@ class ViewLog:
 
     def too_high_warning(self, m: FrameMetrics, limit: TooHigh) -> Warning | None:
         """A camera_view warning, once a set, when the view has looked down from above the
-        exercise's limit for TOO_HIGH_AFTER_S (its window's median)."""
+        exercise's limit (its window's median, judged every TOO_HIGH_AFTER_S of the window)."""
         if self._high_warned or not self.windows:
             return None
         window = self.windows[-1]
-        if window.end_s - window.start_s < TOO_HIGH_AFTER_S or window.elevation_deg < limit.elevation_deg:
+        if min(window.end_s - window.start_s, window.end_s - self._high_judged_s) < TOO_HIGH_AFTER_S:
+            return None
+        self._high_judged_s = window.end_s
+        if window.elevation_deg < limit.elevation_deg:
             return None
         self._high_warned = True
         return Warning(
