@@ -607,6 +607,8 @@ def exercises(verbose: bool) -> None:
         click.echo(f"  Camera: {ex.camera}")
         if ex.too_high:
             click.echo(f"  Said from {ex.too_high.elevation_deg:g} deg above you: {ex.too_high.words}")
+            if ex.too_high.unseen:
+                click.echo(f"  Not checked from there: {', '.join(ex.too_high.unseen)}")
         click.echo("  Checks:")
         for rule in ex.rules:
             click.echo(f"    {rule.code:<16} {rule.what}: {rule.limit_text}  ({rule.severity.value})")

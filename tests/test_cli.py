@@ -215,23 +215,28 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
     progression = (
         Path(__file__).parents[1] / "formcheck" / "exercises" / "side-plank-clamshell.toml"
     ).read_text()
+    # its [[rules]] change the hold's rules (the plank's) and the reps' (the clam's) of their code
+    clam, plank = load_exercise("clamshell"), load_exercise("side-plank")
+    plank_text = (Path(__file__).parents[1] / "formcheck" / "exercises" / "side-plank.toml").read_text()
+    bases = (tomllib.loads(plank_text), tomllib.loads(text))
     with pytest.raises(FormcheckError) as err:
         _own_versions(
-            load_exercise("clamshell").rules,
-            load_exercise("clamshell").reps,
+            plank.rules + clam.rules,
+            clam.reps,
             tomllib.loads(progression.replace('code = "knee_bend"', 'code = "knee_bent"')),
-            tomllib.loads(text),
+            bases,
             "side-plank-clamshell.toml",
         )
     assert all(w in str(err.value) for w in ("side-plank-clamshell.toml", "[[rules]]", "knee_bent"))
     # a progression's own [reps] changes the fields it gives of the rep exercise's (report_from was
     # once ignored there without a word), and names any it cannot change
-    clam = load_exercise("clamshell")
     own = tomllib.loads(progression)
-    _, reps = _own_versions(clam.rules, clam.reps, own, tomllib.loads(text), "side-plank-clamshell.toml")
+    rules, reps = _own_versions(plank.rules + clam.rules, clam.reps, own, bases, "side-plank-clamshell.toml")
     assert (reps.report_at_rest, reps.range_metric) == ((), "thigh_opening_frontal_deg")
+    # (the kneeling plank's trunk turn is told to be kept by feel, not to raise the camera)
+    assert {r.code: r.unseen_hint for r in rules}["trunk_rotation"].startswith("keep your chest facing")
     own["reps"]["report_from"] = {"knee_flexion_deg": "knee_flexion_lying_deg"}
-    _, reps = _own_versions(clam.rules, clam.reps, own, tomllib.loads(text), "side-plank-clamshell.toml")
+    _, reps = _own_versions(plank.rules + clam.rules, clam.reps, own, bases, "side-plank-clamshell.toml")
     assert reps.report_from == (("knee_flexion_deg", "knee_flexion_lying_deg"),)
     assert reps.range_metric == "thigh_opening_frontal_deg" and reps.signal == clam.reps.signal
     for changes, words in (
@@ -240,14 +245,13 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
     ):
         with pytest.raises(FormcheckError) as err:
             _own_versions(
-                clam.rules,
+                plank.rules + clam.rules,
                 clam.reps,
                 {**own, "reps": {**own["reps"], **changes}},
-                tomllib.loads(text),
+                bases,
                 "side-plank-clamshell.toml",
             )
         assert all(w in str(err.value) for w in words)
-    plank_text = (Path(__file__).parents[1] / "formcheck" / "exercises" / "side-plank.toml").read_text()
     drop = "max_drop_from_hold_start = 15.0"
     for old, new, words in (
         ("exit_rise_fraction = 0.35\n", "", ["side-plank.toml [hold]", "'enter_rise'", "together"]),
@@ -269,18 +273,32 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
     with pytest.raises(FormcheckError) as err:
         _hold_spec({**kneeling, "enter": 0.05}, "side-plank-clamshell.toml [hold]")
     assert all(w in str(err.value) for w in ("side-plank-clamshell.toml [hold]", "'exit'", "'enter'"))
-    # [too_high]: the camera height an exercise is misread from, and the words that say so
-    assert load_exercise("side-plank-clamshell").too_high.elevation_deg == 55.0
+    # [too_high]: the camera height an exercise is misread from, the words that say so, and the
+    # rules not checked from there
+    kneeling_clam = load_exercise("side-plank-clamshell")
+    assert kneeling_clam.too_high.elevation_deg == 55.0
+    assert kneeling_clam.too_high.unseen == ("hip_sag", "feet_apart")
     assert load_exercise("side-plank").too_high is None
     for table, words in (
         ({"elevation_deg": 95.0, "words": "lower it"}, ["'elevation_deg'", "between 0 and 90"]),
-        ({"elevation_deg": 55.0, "word": "lower it"}, ["unknown keys ['word']", "elevation_deg, words"]),
+        (
+            {"elevation_deg": 55.0, "word": "lower it"},
+            ["unknown keys ['word']", "elevation_deg, words, unseen"],
+        ),
         ({"elevation_deg": 55.0, "words": " "}, ["'words'", "non-empty"]),
+        (
+            {"elevation_deg": 55.0, "words": "lower it", "unseen": ["feet_apart", "toes_up"]},
+            ["'unseen'", "hip_sag"],
+        ),
+        ({"elevation_deg": 55.0, "words": "lower it", "unseen": "feet_apart"}, ["'unseen'", "rule codes"]),
     ):
         with pytest.raises(FormcheckError) as err:
-            _too_high({"too_high": table}, "side-plank-clamshell.toml")
+            _too_high({"too_high": table}, "side-plank-clamshell.toml", kneeling_clam.rules)
         assert all(w in str(err.value) for w in ["side-plank-clamshell.toml [too_high]", *words])
-    plank, clam = load_exercise("side-plank"), load_exercise("clamshell")
+    # ...and where the kneeling clam cannot see a fault it never advises the camera [too_high] calls
+    # too high (the lying clam's and the plank's advice is to raise it)
+    assert all("raise" not in r.unseen_hint for r in kneeling_clam.rules)
+    assert any("raise" in r.unseen_hint for r in plank.rules + clam.rules)
     for table, words in (
         ({"pelvis_rollback": ["trunk_rotaton"]}, ["'pelvis_rollback'", "no hold rule", "trunk_rotaton"]),
         ({"hip_sag": ["trunk_rotation"]}, ["'hip_sag' is no rep rule", "feet_apart"]),
@@ -309,6 +327,7 @@ def test_exercises_lists_checks_sources_and_activation():
         assert code in r.stdout
     assert "Boren" in r.stdout and "%MVIC" in r.stdout and "source:" in r.stdout
     assert "Said from 55 deg above you: from this high the pose model loses your opening knee" in r.stdout
+    assert "Not checked from there: hip_sag, feet_apart" in r.stdout
 
 
 @pytest.mark.video

@@ -243,6 +243,24 @@ def test_from_above_a_kneeling_plank_says_it_cannot_see_a_sag_and_still_catches_
     assert high["at_s"] <= 2.5 and "loses your opening knee" in high["message"]
 
 
+def test_from_above_a_kneeling_clam_says_it_cannot_see_the_feet_rather_than_part_them():
+    """From 1.7 m (55 deg down) MediaPipe's top ankle follows the opening knee it loses: this body's
+    correct feet read 0.24 shank lengths apart on its last rep (the limit is 0.15). Its roll back is
+    still caught; the feet and the sag are said not checked, at the start, with the camera's height."""
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_pelvis_rollback_heavy_1.7m")
+    exercise = load_exercise("side-plank-clamshell")
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(track, exercise, reps, holds)
+    assert result.count_exact
+    assert [o.found for o in result.outcomes] == [set(), {"pelvis_rollback"}, set(), set()]
+    warnings = scorecard_from_analysis(analyze_track(track, exercise)).to_dict()["warnings"]
+    said = {
+        c: w for w in warnings for c in ("hip_sag", "feet_apart") if f"'{c}' is not checked" in w["message"]
+    }
+    assert said.keys() == {"hip_sag", "feet_apart"}
+    assert all(w["at_s"] <= 2.5 and "hip height" in w["message"] for w in said.values())
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -28,7 +28,7 @@ from formcheck.engine.events import (
 from formcheck.engine.rules import CONFIDENT, RuleWatch, penalty
 from formcheck.engine.setup import SetupMonitor
 from formcheck.engine.views import ViewLog
-from formcheck.exercises import Cause, Exercise, Phase, Reference, Severity
+from formcheck.exercises import Cause, Exercise, Phase, Reference, Rule, Severity
 from formcheck.metrics import (
     COUNT_MAX_YAW_DEG,
     HOLD_MAX_YAW_DEG,
@@ -148,16 +148,37 @@ class ExerciseEngine:
             code = w.rule.code
             self._unseen_counts[code] = self._unseen_counts.get(code, 0) + 1
             if self._unseen_counts[code] >= threshold and code not in self._camera_warned:
-                self._camera_warned.add(code)
-                hint = w.rule.unseen_hint or "face the camera with your whole body in view"
-                what = f"Can't see {w.rule.what} from this camera, so '{code}' is not checked"
                 if self._off_view(self._last_frame, w.rule.metric):  # checked again once back in view
-                    hint = OFF_VIEW_HINT
+                    self._say_unseen(w.rule, t_s, events, hint=OFF_VIEW_HINT)
                 elif self._partly_seen(self._last_frame, w.rule.metric):  # a large fault still shows
                     what = f"This camera sees only part of {w.rule.what}, so '{code}' catches only large ones"
+                    self._say_unseen(w.rule, t_s, events, what=what)
                 else:
+                    self._say_unseen(w.rule, t_s, events)
                     self.blind_metrics.add(w.rule.metric)
-                self._warn(Warning("camera_view", t_s, f"{what} - {hint}."), events)
+
+    def _say_unseen(
+        self, rule: Rule, t_s: float, events: list[Event], what: str = "", hint: str = ""
+    ) -> None:
+        """The camera_view warning that a rule is not checked (the scorecard's "can't see")."""
+        self._camera_warned.add(rule.code)
+        what = what or f"Can't see {rule.what} from this camera, so '{rule.code}' is not checked"
+        hint = hint or rule.unseen_hint or "face the camera with your whole body in view"
+        self._warn(Warning("camera_view", t_s, f"{what} - {hint}."), events)
+
+    def _too_high(self, m: FrameMetrics, events: list[Event]) -> None:
+        """Say once that the camera looks down from higher than the exercise is read from, and
+        stop checking the rules it names as unseen from there (Exercise.too_high)."""
+        limit = self.exercise.too_high
+        warning = limit and self.views.too_high_warning(m, limit)
+        if not warning:
+            return
+        self._warn(warning, events)
+        for rule in self.exercise.rules:
+            if rule.code in limit.unseen:
+                if rule.code not in self._camera_warned:
+                    self._say_unseen(rule, m.t_s, events)
+                self.blind_metrics.add(rule.metric)
 
     # -- the frame loop --------------------------------------------------------------------------
     def update(self, m: FrameMetrics) -> list[Event]:
@@ -171,9 +192,7 @@ class ExerciseEngine:
         off_view = self.views.off_view_warning(m, off)
         if off_view is not None:
             self._warn(off_view, events)
-        too_high = self.exercise.too_high and self.views.too_high_warning(m, self.exercise.too_high)
-        if too_high:
-            self._warn(too_high, events)
+        self._too_high(m, events)
         if m.cut:
             self._cut(events)
         ready = self.setup.ready and m.has_pose

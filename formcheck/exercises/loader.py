@@ -224,10 +224,12 @@ class JointLabel:
 @dataclass(frozen=True)
 class TooHigh:
     """[too_high]: from this far above the body's front the pose model misreads the exercise, so the
-    person is told once, in these words, where to put the camera."""
+    person is told once, in these words, where to put the camera, and the rules it cannot check
+    from there (``unseen``, their codes) say so and are not checked."""
 
     elevation_deg: float
     words: str
+    unseen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -376,22 +378,27 @@ def _feedback(d: dict, where: str) -> dict[str, str]:
     return words
 
 
-def _too_high(d: dict, where: str) -> TooHigh | None:
-    """The optional [too_high] table: the camera elevation the exercise is misread from, and the words."""
+def _too_high(d: dict, where: str, rules: tuple[Rule, ...]) -> TooHigh | None:
+    """The optional [too_high] table: the camera elevation the exercise is misread from, the words,
+    and the codes of the ``rules`` not checked from there."""
     if "too_high" not in d:
         return None
     at = f"{where} [too_high]"
     table = d["too_high"]
-    unknown = set(table) - {"elevation_deg", "words"}
+    unknown = set(table) - {"elevation_deg", "words", "unseen"}
     if unknown:
-        raise FormcheckError(f"{at}: unknown keys {sorted(unknown)}; use elevation_deg, words.")
+        raise FormcheckError(f"{at}: unknown keys {sorted(unknown)}; use elevation_deg, words, unseen.")
     elevation = _number(table, "elevation_deg", at)
     if not 0.0 < elevation < 90.0:
         raise FormcheckError(f"{at}: 'elevation_deg' must be between 0 and 90.")
     words = _text(table, "words", at)
     if not words.strip():
         raise FormcheckError(f"{at}: 'words' must be a non-empty text.")
-    return TooHigh(elevation, words)
+    unseen = table.get("unseen", [])
+    codes = [r.code for r in rules]
+    if not isinstance(unseen, list) or set(unseen) - set(codes):
+        raise FormcheckError(f"{at}: 'unseen' must list rule codes of the exercise: {', '.join(codes)}.")
+    return TooHigh(elevation, words, tuple(unseen))
 
 
 def _overlay(d: dict, where: str) -> tuple[JointLabel, ...]:
@@ -488,7 +495,7 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
         rules=rules,
         overlay=_overlay(d, where),
         report_column=_report_column(d, where, reps),
-        too_high=_too_high(d, where),
+        too_high=_too_high(d, where, rules),
         **_feedback(d, where),
     )
 
@@ -535,8 +542,12 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             for r in reps_ex.rules
             if r.code not in omit
         )
-        kept, reps = _own_versions(kept, reps_ex.reps, d, _read_toml(d["reps_from"]), f"{exercise_id}.toml")
-        rep_rules = _implied_by_hold(kept, hold_ex.rules, d, f"{exercise_id}.toml")
+        hold_toml, reps_toml = _read_toml(d["hold_from"]), _read_toml(d["reps_from"])
+        own, reps = _own_versions(
+            hold_ex.rules + kept, reps_ex.reps, d, (hold_toml, reps_toml), f"{exercise_id}.toml"
+        )
+        hold_rules, rep_rules = own[: len(hold_ex.rules)], own[len(hold_ex.rules) :]
+        rules = hold_rules + _implied_by_hold(rep_rules, hold_rules, d, f"{exercise_id}.toml")
         return Exercise(
             id=exercise_id,
             name=d.get("name", exercise_id),
@@ -547,15 +558,13 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
             setup_hint=hold_ex.setup_hint,
             reps=reps,
             # its own [hold] changes only the fields it gives of the hold exercise's
-            hold=_hold_spec(
-                {**_read_toml(d["hold_from"])["hold"], **d.get("hold", {})}, f"{exercise_id}.toml [hold]"
-            ),
-            rules=hold_ex.rules + rep_rules,
+            hold=_hold_spec({**hold_toml["hold"], **d.get("hold", {})}, f"{exercise_id}.toml [hold]"),
+            rules=rules,
             # the hold's labels (its position is the base), the rep's at the other joints
             overlay=hold_ex.overlay
             + tuple(j for j in reps_ex.overlay if j.joint not in {k.joint for k in hold_ex.overlay}),
             report_column=reps_ex.report_column,
-            too_high=_too_high(d, f"{exercise_id}.toml"),
+            too_high=_too_high(d, f"{exercise_id}.toml", rules),
             **{"good_rep": reps_ex.good_rep, "good_hold": hold_ex.good_hold}
             | _feedback(d, f"{exercise_id}.toml"),
         )
@@ -567,20 +576,21 @@ OWN_REPS_FIELDS = {"report_at_rest": "report_at_rest", "report_from": "report_fr
 
 
 def _own_versions(
-    rules: tuple[Rule, ...], reps: RepSpec, d: dict, reps_toml: dict, where: str
+    rules: tuple[Rule, ...], reps: RepSpec, d: dict, base_tomls: tuple[dict, ...], where: str
 ) -> tuple[tuple[Rule, ...], RepSpec]:
-    """A progression's own [[rules]], each changing the fields it gives of the rep rule of its code
-    (``reps_toml``: the rep exercise's definition), and its own [reps], changing the fields it
-    gives of what each rep reports (OWN_REPS_FIELDS): where its position measures a shortcut
-    differently."""
+    """A progression's own [[rules]], each changing the fields it gives of the hold's or the reps'
+    rule of its code (``base_tomls``: those exercises' definitions), and its own [reps], changing
+    the fields it gives of what each rep reports (OWN_REPS_FIELDS): where its position measures a
+    shortcut differently, or sees it from elsewhere."""
     codes = {r.code for r in rules}
-    base = {r.get("code"): r for r in reps_toml.get("rules", [])}
+    base = {r.get("code"): r for toml in base_tomls for r in toml.get("rules", [])}
     own = {}
     for changes in d.get("rules", []):
         code = changes.get("code")
         if code not in codes:
             raise FormcheckError(
-                f"{where}: [[rules]] change the reps' rules of the same code; {code!r} is none of them."
+                f"{where}: [[rules]] change the hold's and the reps' rules of the same code; "
+                f"{code!r} is none of them."
             )
         rule = parse_rule({**base[code], **changes}, where)
         own[code] = replace(rule, implied_by=tuple(c for c in rule.implied_by if c.code in codes))
