@@ -9,7 +9,7 @@ runs the real pipeline (smoothing, kinematics, engine, scorecard) and compares w
 - per fault code, rep-level (hold-level for planks) precision, recall and F1; faults the
   checker reported it cannot see from that camera are counted apart ("unseen"), not as misses;
 - false-alarm rate: share of correct reps and holds that got any fault;
-- mean absolute error of each reported rep metric against the truth.
+- mean absolute error of each reported rep metric, and of each hold's length, against the truth.
 With --live the sets go through the live pipeline instead (causal One-Euro smoothing, the start
 gate, the engine frame by frame; every frame processed).
 Targets, front view at realistic noise: counts exact >= 99%; faults at twice their limit
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.evaluate import COMPARED, SequenceResult, Tally, evaluate, tally
+from formcheck.evaluate import COMPARED, HOLD_LENGTH, SequenceResult, Tally, evaluate, tally
 from formcheck.kinematics import Side
 from formcheck.sim import FAULTS, Fault, View, simulate
 
@@ -97,7 +97,8 @@ def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, 
 
 
 def report(seqs: list[SequenceResult], miscounted: list[str], extra: str = "") -> None:
-    """One table's body: counts, false alarms, per-fault precision and recall, mean angle errors."""
+    """One table's body: counts, false alarms, per-fault precision and recall, mean errors of the
+    reported rep metrics and hold lengths."""
     print(f"sequences {len(seqs)}; counts exact {np.mean([r.count_exact for r in seqs]):.1%}{extra}")
     if miscounted:
         print("  miscounted: " + ", ".join(miscounted))
@@ -108,10 +109,12 @@ def report(seqs: list[SequenceResult], miscounted: list[str], extra: str = "") -
         print(f"  {code:16s} {row(totals.codes[code])}")
     errors: dict[str, list[float]] = defaultdict(list)
     for r in seqs:
-        for k, v in r.angle_errors.items():
+        for k, v in r.metric_errors.items():
             errors[k] += v
+    shown = [k for k in (*COMPARED, HOLD_LENGTH) if errors[k]]
     print(
-        "  mean absolute error: " + ", ".join(f"{k} {np.mean(errors[k]):.1f}" for k in COMPARED if errors[k])
+        "  mean absolute error (worst): "
+        + ", ".join(f"{k} {np.mean(errors[k]):.1f} ({np.max(errors[k]):.1f})" for k in shown)
     )
 
 

@@ -9,8 +9,8 @@ video as ``analyze`` does, and scores the scorecard against the exact truth - an
 body's true keypoints in place of MediaPipe's, which separates the pose model's errors from the
 metric's own. Tables as in ``accuracy.py``: rep-count accuracy, per-fault precision and recall
 ("unseen" counts faults the checker said it cannot see from that camera), false alarms on
-correct reps and holds, and the mean error of each reported rep metric, split by camera height
-and by keypoint source.
+correct reps and holds, and the mean error of each reported rep metric and hold length, split by
+camera height and by keypoint source.
 
 Renders and MediaPipe tracks are cached in ``benchmarks/.cache/rendered`` (keyed by everything
 that makes the take), so a rerun only re-scores. --quick: one body per cell (rotating), the three

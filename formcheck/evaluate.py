@@ -1,4 +1,5 @@
-"""Score the checker against a simulation's truth: rep counts, faults found and missed, angle errors.
+"""Score the checker against a simulation's truth: rep counts, faults found and missed, the errors
+of the reported angles and hold lengths.
 
 It sits above both the checker (offline and live) and the simulator, so the simulator itself needs
 nothing but ``pose/``. Used by ``benchmarks/accuracy.py`` and the test suite. A detected rep
@@ -18,8 +19,10 @@ from formcheck.pipeline import Track, analyze_track
 from formcheck.scorecard import scorecard_from_analysis
 from formcheck.sim import HoldTruth, RepTruth, Simulation
 
-# Reported rep metrics compared with the truth (their units are in their names).
+# Reported rep metrics compared with the truth (their units are in their names), and each hold's
+# length: the counted holds it overlaps, together, against its own.
 COMPARED = ("range_deg", "knee_flexion_deg", "hip_flexion_deg", "up_s")
+HOLD_LENGTH = "hold_s"
 
 
 @dataclass
@@ -39,7 +42,7 @@ class SequenceResult:
     true_holds: int
     counted_holds: int
     outcomes: list[Outcome] = field(default_factory=list)
-    angle_errors: dict[str, list[float]] = field(default_factory=dict)
+    metric_errors: dict[str, list[float]] = field(default_factory=dict)
     setup_refused: bool = False
 
     @property
@@ -97,11 +100,15 @@ def evaluate_track(
             for k in COMPARED:
                 got, want = card["reps"][hit]["metrics"].get(k), rep.metrics.get(k)
                 if got is not None and want is not None:
-                    result.angle_errors.setdefault(k, []).append(abs(got - want))
+                    result.metric_errors.setdefault(k, []).append(abs(got - want))
         result.outcomes.append(Outcome(set(rep.faults), found, unseen_codes, hit is not None))
     for hold in holds:
         overlapping = [h for h in card["holds"] if h["start_s"] < hold.end_s and h["end_s"] > hold.start_s]
         found = {f["code"] for h in overlapping for f in h["faults"]}
+        if overlapping:
+            timed_s = sum(h["duration_s"] for h in overlapping)
+            true_s = hold.end_s - hold.start_s
+            result.metric_errors.setdefault(HOLD_LENGTH, []).append(abs(timed_s - true_s))
         result.outcomes.append(Outcome(set(hold.faults), found, unseen_codes, bool(overlapping)))
     return result
 
