@@ -449,6 +449,24 @@ def test_a_dip_to_the_floor_and_back_is_a_sag_inside_the_hold():
     assert hold.good_form_s == pytest.approx(8.0, abs=0.15)
 
 
+def test_lying_down_with_glimpses_of_the_hips_back_up_ends_the_hold_when_they_went_down():
+    """Lying after a rendered kneeling plank, MediaPipe's hips read back above the exit for 0.2-0.3 s
+    at a time: those glimpses do not keep the hold going; hips back up for longer than the entry's
+    debounce do (a dip), as in a real recovery."""
+
+    def timed(glimpse_s: float) -> list[float]:
+        lift = np.concatenate([plank(8.0, lying_s=1.5), np.full(int(3.0 * FPS), 0.08)])
+        for start_s in (10.2, 10.9, 11.6, 12.3):  # the hold ended at 9.5
+            lift[int(start_s * FPS) : int((start_s + glimpse_s) * FPS)] = 0.3
+        engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})
+        return [h.duration_s for h in engine.holds]
+
+    assert timed(0.2) == pytest.approx([8.0], abs=0.1)
+    assert timed(0.0) == pytest.approx([8.0], abs=0.1)
+    # Back up for 0.5 s each time: each is a return, the hips never down for HOLD_DIP_S.
+    assert timed(0.5)[0] > 11.0
+
+
 def test_resting_on_the_floor_between_holds_ends_the_first():
     lift = np.concatenate([plank(4.0), plank(4.0)])  # 3 s on the floor between them
     engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})

@@ -338,6 +338,20 @@ def test_from_the_floor_a_kneeling_planks_roll_back_is_read_from_the_shoulders_a
     assert not any(o.found for o in result.outcomes)
 
 
+def test_a_kneeling_plank_is_timed_when_its_bottom_shank_points_at_a_low_camera():
+    """From 0.3 m the slim body's bottom shank points at the lens (0.04-0.17 of its thigh in the
+    picture), and under its straightened top leg MediaPipe's knee angle there read under 60 deg in
+    60% of the held frames: taken for a straight leg, the plank's hips read as lying, the hold was
+    timed 5.4 s short and its first rep, cut by the hold's late start, was told small_range. The
+    short shank says kneeling too."""
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_knee_bend_slim_0.3m")
+    exercise = load_exercise("side-plank-clamshell")
+    result = evaluate_track(track, exercise, *truth_reps_and_holds(truth))
+    assert result.count_exact
+    assert result.metric_errors["hold_s"] == [pytest.approx(0.0, abs=0.5)]
+    assert not any("small_range" in o.found for o in result.outcomes)
+
+
 def test_a_kneeling_planks_sag_is_read_against_the_line_it_started_from():
     """From 0.3 m the average body's straight kneeling line reads 184.6 (true keypoints too: the line
     through the bottom knee), and its 22 deg sag ended at 165.2 through MediaPipe, passed against the

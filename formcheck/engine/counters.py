@@ -31,7 +31,9 @@ QUIET_LAG_S = 0.3
 SMALL_REP_MIN_S = 1.0
 # A rep or hold whose signal cannot be measured this long is abandoned.
 LOST_SIGNAL_S = 2.0
-# A hold's entry must persist this long (brief wobbles do not start it).
+# A hold's entry must persist this long (brief wobbles do not start it), and so must the hips' return
+# from a dip (brief wobbles do not end it): lying after a rendered kneeling plank, MediaPipe's hips
+# read back above the exit for 0.2-0.3 s at a time (its bottom knee jumping), and the hold ran 2.1 s on.
 HOLD_DEBOUNCE_S = 0.3
 # The hips down for less than this and back up is a dip inside the hold (its sag rule judges it),
 # not the hold's end; a hold that does end is dated from when they went down. Judgment: real dips
@@ -240,6 +242,7 @@ class HoldTimer:
     _level_samples: list[float] = field(default_factory=list)
     _above_since: float | None = None
     _below_since: float | None = None
+    _back_since: float | None = None  # back above the exit during a dip
     _last_seen_s: float | None = None
     _rest: deque = field(default_factory=deque)  # (t_s, value) of the last REST_WINDOW_S not holding
 
@@ -285,7 +288,7 @@ class HoldTimer:
             if value >= self.enter_level:
                 self._above_since = t_s if self._above_since is None else self._above_since
                 if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
-                    self.active, self._below_since = True, None
+                    self.active, self._below_since, self._back_since = True, None, None
                     self.start_s = max(self._above_since, posed_since_s or self._above_since)
                     self.level, self._level_samples = None, []
                     rest = self._rest_median()
@@ -301,11 +304,14 @@ class HoldTimer:
                 self.level = statistics.median(self._level_samples)
         if value < self.exit_level or not allowed:
             self._below_since = t_s if self._below_since is None else self._below_since
+            self._back_since = None
             if t_s - self._below_since >= HOLD_DIP_S:
                 self.active, self._above_since = False, None
                 return Change.END
-        else:
-            self._below_since = None
+        elif self._below_since is not None:
+            self._back_since = t_s if self._back_since is None else self._back_since
+            if t_s - self._back_since >= HOLD_DEBOUNCE_S:
+                self._below_since = self._back_since = None
         return None
 
     @property
@@ -318,8 +324,8 @@ class HoldTimer:
 
     @property
     def dipping(self) -> bool:
-        """In a hold with the hips down: a dip so far, the hold's end if it lasts."""
-        return self.active and self._below_since is not None
+        """In a hold with the hips down now: a dip so far, the hold's end if it lasts."""
+        return self.active and self._below_since is not None and self._back_since is None
 
     def stop(self, t_s: float) -> float:
         """End the hold now (the set or the shot ended); returns its end, the dip's start if in one."""
