@@ -284,7 +284,11 @@ class HoldTimer:
             return None
         self._last_seen_s = t_s
         if not self.active:
-            _note_rest(self._rest, t_s, value)
+            # Hips up by the fixed entry are no rest, even before the hold may start: live, a plank
+            # already up when counting begins took them for its rest, and its exit came within
+            # 0.01 of its own level (the simulator's raised side planks: split in 3 of 4 sets).
+            if value < self.spec.enter:
+                _note_rest(self._rest, t_s, value)
             if value >= self.enter_level:
                 self._above_since = t_s if self._above_since is None else self._above_since
                 if allowed and t_s - self._above_since >= HOLD_DEBOUNCE_S:
