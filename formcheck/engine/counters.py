@@ -244,7 +244,8 @@ class HoldTimer:
     _below_since: float | None = None
     _back_since: float | None = None  # back above the exit during a dip
     _last_seen_s: float | None = None
-    _rest: deque = field(default_factory=deque)  # (t_s, value) of the last REST_WINDOW_S not holding
+    # (t_s, value) of the last REST_WINDOW_S not holding, below the spec's fixed entry
+    _rest: deque = field(default_factory=deque)
 
     def _rest_median(self) -> float | None:
         """The rest's median over the last REST_WINDOW_S, once MIN_REST_S of it was seen: its median,
