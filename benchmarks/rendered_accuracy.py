@@ -1,7 +1,7 @@
 """How well formcheck catches shortcuts on rendered video, through the real pose model (of record).
 
     pip install torch==2.13.0 && pip install -e ".[render]"
-    python benchmarks/rendered_accuracy.py [--quick] [--sizes limit 2x] [--heights 0.3 0.9 1.7]
+    python benchmarks/rendered_accuracy.py [--quick] [--live] [--sizes limit 2x] [--heights 0.3 0.9 1.7]
 
 For every exercise x shortcut (and correct form) x size x body x camera height it renders a set
 with ``formcheck render`` (3 reps or one hold; 640x360 at 15 frames/s), runs MediaPipe over the
@@ -10,7 +10,9 @@ body's true keypoints in place of MediaPipe's, which separates the pose model's 
 metric's own. Tables as in ``accuracy.py``: rep-count accuracy, per-fault precision and recall
 ("unseen" counts faults the checker said it cannot see from that camera), false alarms on
 correct reps and holds, and the mean error of each reported rep metric and hold length, split by
-camera height and by keypoint source.
+camera height and by keypoint source. With --live the same tracks go through the live pipeline
+instead (causal smoothing, the start gate, the engine frame by frame; every frame processed, as
+``formcheck live --source`` plays a video).
 
 Renders and MediaPipe tracks are cached in ``benchmarks/.cache/rendered`` (keyed by everything
 that makes the take), so a rerun only re-scores. --quick: one body per cell (rotating), the three
@@ -143,6 +145,7 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["2x"], choices=["limit", "2x"])
     parser.add_argument("--heights", nargs="+", type=float, default=list(HEIGHTS), choices=list(HEIGHTS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--live", action="store_true", help="score through the live pipeline")
     args = parser.parse_args()
     exercises = args.exercises or (list(BASE) if args.quick else list(FAULTS))
     grid = cells(args.quick, args.sizes, args.heights, exercises)
@@ -154,9 +157,11 @@ def main() -> None:
         video, truth = cached(cell.take(seed))
         exercise = load_exercise(cell.exercise)
         reps, holds = truth_reps_and_holds(truth)
-        results[(cell, "model")].append(evaluate_track(model_track(video), exercise, reps, holds))
-        results[(cell, "true")].append(evaluate_track(true_keypoint_track(truth), exercise, reps, holds))
-    print(f"{len(grid)} rendered sets ({time.perf_counter() - start:.0f} s), bodies: {', '.join(LOOKS)}")
+        for source, track in (("model", model_track(video)), ("true", true_keypoint_track(truth))):
+            results[(cell, source)].append(evaluate_track(track, exercise, reps, holds, args.live))
+    pipeline = "live (causal, frame by frame)" if args.live else "analyze (zero-phase, whole recording)"
+    took = time.perf_counter() - start
+    print(f"{len(grid)} rendered sets ({took:.0f} s), {pipeline}, bodies: {', '.join(LOOKS)}")
     for height in args.heights:
         for source in ("model", "true"):
             for size in args.sizes:

@@ -208,7 +208,12 @@ VIEW_WINDOW_S = 10.0
 # ...except how far it stands off square-on, which follows a camera moved (or carried round) within
 # a recording: a running median over this long, offline centred on the frame, live up to it.
 YAW_WINDOW_S = 2.0
-# The metrics a live set's view is judged from, and the SetView.of argument each one is.
+# A hold's start position, which live mode reads the body's stacking from while the hold is on: its
+# first seconds, which take in the hold's reference (its first second once told, up to a second
+# after its start).
+HOLD_VIEW_S = 2.0
+# The metrics a live set's view is judged from, and the SetView.of argument each one is: the
+# camera's elevation first, then the body's own (LiveMeasurer).
 VIEW_METRICS = {
     "camera_elevation_deg": "elevation_deg",
     "shoulder_stack_ratio": "shoulder_stack_ratio",
@@ -246,7 +251,13 @@ class LiveMeasurer:
     causal cut detection and the same ``compute_metrics`` as offline (with N = 1).
 
     Offline, the camera's view is judged over the whole recording; here over the last
-    VIEW_WINDOW_S (a running median, kept in time order).
+    VIEW_WINDOW_S (a running median, kept in time order). While a hold is on, the body's own part
+    of it (how its shoulders and hips stack, where its knee rests, how its face turns) is the hold's
+    start position's instead, fixed as the hold's own reference is: a side plank's hips stack unlike
+    the lying body's before it (the simulator's raised side planks with a clam: 0.34 of the trunk
+    against 0.29), so a window still of the lying body told correct planks' trunks turned 17-19 deg;
+    and a window of the hold alone takes a turn lasting half of it for the body's usual stacking
+    (a rendered 30 deg trunk turn, from 1.7 m: missed).
     """
 
     def __init__(self, estimator: PoseEstimator, width: int, height: int):
@@ -256,6 +267,16 @@ class LiveMeasurer:
         self._last_pose: PoseFrame | None = None
         # (t_s, each of VIEW_METRICS, yaw)
         self._views: deque[tuple[float, ...]] = deque()
+        # The hold's start position: its first HOLD_VIEW_S of those; None without a hold on.
+        self._hold_views: list[tuple[float, ...]] | None = None
+
+    def hold_from(self, start_s: float | None) -> None:
+        """The hold on now began at ``start_s`` (None: no hold on). It is told a little after it
+        began, so some of its frames are seen already."""
+        if start_s is None:
+            self._hold_views = None
+        elif self._hold_views is None:
+            self._hold_views = [v for v in self._views if v[0] >= start_s]
 
     def reset(self) -> None:
         """Forget the past (after a pause): nothing is smoothed across the gap."""
@@ -266,16 +287,22 @@ class LiveMeasurer:
         view = tuple(values[name] for name in VIEW_METRICS)
         if not np.any(np.isnan(view)):
             self._views.append((t_s, *view, yaw_deg))
+            hold = self._hold_views
+            if hold is not None and (not hold or t_s - hold[0][0] <= HOLD_VIEW_S):
+                hold.append(self._views[-1])
         while self._views and t_s - self._views[0][0] > VIEW_WINDOW_S:
             self._views.popleft()
 
     def _view(self, t_s: float) -> SetView | None:
         if not self._views:
             return None
-        times, *cues, yaws = (np.array(v) for v in zip(*self._views, strict=True))
+        times, elevations, *body_cues, yaws = (np.array(v) for v in zip(*self._views, strict=True))
         recent = yaws[(t_s - times <= YAW_WINDOW_S) & np.isfinite(yaws)]
         yaw = float(np.median(recent)) if len(recent) else 0.0
-        return SetView.of(**dict(zip(VIEW_METRICS.values(), cues, strict=True)), yaw_deg=yaw)
+        if self._hold_views:
+            _, _, *body_cues, _ = (np.array(v) for v in zip(*self._hold_views, strict=True))
+        cues = dict(zip(VIEW_METRICS.values(), [elevations, *body_cues], strict=True))
+        return SetView.of(**cues, yaw_deg=yaw)
 
     def measure(self, frame_bgr: np.ndarray, index: int, t_s: float, side: Side) -> LiveFrame:
         pose = self.estimator.process(frame_bgr, index, t_s)

@@ -28,7 +28,7 @@ from formcheck.live import EndReason, LiveSession, replay_live, run_live
 from formcheck.pipeline import LiveMeasurer, analyze_track
 from formcheck.pose import Landmark, PoseTrack, TrackReplayEstimator, load_track
 from formcheck.readiness import GateState, StartGate
-from formcheck.sim import View, simulate
+from formcheck.sim import FAULTS, Fault, View, simulate
 
 GREY = np.full((36, 64, 3), 120, dtype=np.uint8)
 
@@ -483,6 +483,36 @@ def test_a_plank_already_up_when_counting_starts_is_timed_as_one_hold(seed):
     (truth,) = sim.performance.holds
     holds = replay_live(sim.track, load_exercise("side-plank")).to_dict()["holds"]
     assert [h["duration_s"] for h in holds] == [pytest.approx(truth.end_s - truth.start_s, abs=0.5)]
+
+
+@pytest.mark.parametrize(
+    ("exercise", "seed"),
+    [
+        ("side-plank-clamshell", 50002),
+        ("side-plank-clamshell", 57002),
+        ("side-plank-leg-lift", 81002),
+        ("side-plank-leg-lift", 76003),
+    ],
+)
+def test_a_progressions_correct_plank_seen_from_above_is_not_told_its_trunk_turned(exercise, seed):
+    """Live, the stacks a trunk turn is read against were the lying body's for the hold's first
+    seconds (a plank's hips stack higher), and the hold's reference, read then, told these
+    simulated correct holds turned 17-19 deg (the last one's from 2 frames: told a second after its
+    timed start, its first second was nearly over). The stacks are the plank's own from its start
+    now, and the reference a whole second of the hold once told."""
+    sim = simulate(exercise, view=View.FRONT_RAISED, top=Side.RIGHT if seed % 2 else Side.LEFT, seed=seed)
+    (hold,) = replay_live(sim.track, load_exercise(exercise)).to_dict()["holds"]
+    assert [f["code"] for f in hold["faults"]] == []
+
+
+@pytest.mark.parametrize("exercise", ["side-plank", "side-plank-clamshell"])
+def test_a_trunk_turned_during_a_plank_seen_from_above_is_caught_live(exercise):
+    """The stacks it is read against are the hold's start position's, not a window that fills
+    with the turned frames."""
+    fault = Fault("trunk_rotation", next(k for k in FAULTS[exercise] if k.code == "trunk_rotation").severe)
+    sim = simulate(exercise, [fault], view=View.FRONT_RAISED, seed=0)
+    (hold,) = replay_live(sim.track, load_exercise(exercise)).to_dict()["holds"]
+    assert "trunk_rotation" in [f["code"] for f in hold["faults"]]
 
 
 def test_live_says_the_side_is_a_guess_when_the_joints_and_the_head_disagree(clam, tmp_path):

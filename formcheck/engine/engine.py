@@ -38,7 +38,9 @@ from formcheck.metrics import (
 
 # The resting position a rule compares with: the last second of rest before the rep.
 REST_REFERENCE_S = 1.0
-# A hold's own start position: its first second.
+# A hold's own start position: its first second once told, which can be a second after its timed
+# start (the entry's debounce, the set-up confirmed late); live, what was measured before that was
+# read against the lying body's view (LiveMeasurer), and 2 frames of it told a plank turned 19 deg.
 HOLD_REFERENCE_S = 1.0
 # Faults that begin this close to a hold's end belong to leaving the position.
 HOLD_EXIT_S = 0.75
@@ -90,6 +92,7 @@ class ExerciseEngine:
         self._rep_watches: list[RuleWatch] = []
         self._hold_watches: list[RuleWatch] = []
         self._hold_ref_samples: dict[str, list[float]] = {}
+        self._hold_told_s = 0.0
         # hold_rest rules read through the current rep: causes of its faults only
         self._hold_reads_in_rep: dict[str, RuleWatch] = {}
         self._peak_report: dict[str, float | None] = {}
@@ -219,7 +222,7 @@ class ExerciseEngine:
         change = timer.update(m.t_s, value, ready, self.setup.matched_since_s)
         if change is Change.START:
             self._hold_watches = [RuleWatch(r) for r in self._hold_rules]
-            self._hold_ref_samples = {}
+            self._hold_ref_samples, self._hold_told_s = {}, m.t_s
             events.append(HoldStarted(m.t_s, len(self.holds) + 1))
         elif change is Change.END:
             self._end_hold(timer.end_s, events)
@@ -242,7 +245,7 @@ class ExerciseEngine:
             if w.rule.reads_hold_start and w.reference is None:
                 if conf >= CONFIDENT:
                     self._hold_ref_samples.setdefault(w.rule.code, []).append(value)
-                if m.t_s - timer.start_s >= HOLD_REFERENCE_S and self._hold_ref_samples.get(w.rule.code):
+                if m.t_s - self._hold_told_s >= HOLD_REFERENCE_S and self._hold_ref_samples.get(w.rule.code):
                     w.reference = statistics.median(self._hold_ref_samples[w.rule.code])
                 if w.rule.reference is Reference.HOLD_START:
                     if conf < CONFIDENT:  # a reference never seen is a rule never checked: say so
