@@ -101,6 +101,7 @@ class LiveSession:
         # brightness matters only while getting ready (it can be what stops a set starting)
         getting_ready = not self.machine.counting and frame.image is not None
         result = self.machine.step(live, frame_level(frame.image) if getting_ready else None)
+        # A held plank's stacking is read against the hold's start (LiveMeasurer), from the next frame.
         timer = self.engine.hold_timer if self.engine is not None else None
         self.measurer.hold_from(timer.start_s if timer is not None and timer.active else None)
         for note in result.notes:
