@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -130,7 +130,8 @@ class AnalysedFrame:
 
 @dataclass(frozen=True)
 class HoldView:
-    """A hold's frames (``start`` to ``stop`` of the recording), read against its own start position."""
+    """A hold's frames, from the one it was told on (``start``) to the one after it (``stop``), read
+    against the hold's start position."""
 
     start: int
     stop: int
@@ -148,8 +149,8 @@ class Analysis:
     track: Track
     view: SetView
     engine: ExerciseEngine
-    events: dict[int, list[Event]]  # frame index -> events (the set's closing events on the last)
-    hold_views: tuple[HoldView, ...] = ()  # in time order
+    events: dict[int, list[Event]] = field(default_factory=dict)  # frame index -> events
+    hold_views: list[HoldView] = field(default_factory=list)  # in time order
 
     def _views(self, start: int, stop: int) -> Iterator[tuple[int, int, SetView]]:
         """The stretches of frames ``start`` to ``stop`` and the view each is read against: a
@@ -166,31 +167,59 @@ class Analysis:
         if cursor < stop:
             yield cursor, stop, self.view.frames(cursor, stop)
 
-    def _metric_chunks(self) -> Iterator[tuple[SmoothedChunk, list[FrameMetrics]]]:
-        source = self.track.source
-        for chunk in smoothed_chunks(self.track):
-            sm = chunk.track
-            metrics: list[FrameMetrics] = []
-            for start, stop, view in self._views(chunk.start, chunk.start + len(sm)):
-                part = sm.slice(start - chunk.start, stop - chunk.start)
-                series = compute_metrics(
-                    part.image, part.world, part.visibility, source.width, source.height, self.side, view
-                )
-                metrics += frame_metrics(
-                    series, part.t_s, part.has_pose, chunk.cuts[start - chunk.start : stop - chunk.start]
-                )
-            yield chunk, metrics
+    def _metrics(self, chunk: SmoothedChunk, start: int, stop: int) -> list[FrameMetrics]:
+        """The metrics of frames ``start`` to ``stop`` (recording indices) of a chunk."""
+        source, metrics = self.track.source, []
+        for lo, hi, view in self._views(start, stop):
+            part = chunk.track.slice(lo - chunk.start, hi - chunk.start)
+            series = compute_metrics(
+                part.image, part.world, part.visibility, source.width, source.height, self.side, view
+            )
+            cuts = chunk.cuts[lo - chunk.start : hi - chunk.start]
+            metrics += frame_metrics(series, part.t_s, part.has_pose, cuts)
+        return metrics
 
-    def score(self) -> None:
-        """Run the engine over the recording, keeping the events of the frames that have any."""
-        for chunk, metrics in self._metric_chunks():
-            for i, m in enumerate(metrics):
-                events = self.engine.update(m)
-                if events:
-                    self.events[chunk.start + i] = events
+    def _metric_chunks(self) -> Iterator[tuple[SmoothedChunk, list[FrameMetrics]]]:
+        for chunk in smoothed_chunks(self.track):
+            yield chunk, self._metrics(chunk, chunk.start, chunk.start + len(chunk.track))
+
+    def score(self, hold_view: Callable[[float], SetView | None]) -> None:
+        """Run the engine over the recording, keeping the events of the frames that have any.
+
+        From the frame after a hold is told to the one after it ends, the frames are read against
+        ``hold_view(the hold's start)`` (None: the set's view), as live mode reads them: the
+        recording's medians mix the lying body's stacking, and a turn held through half the plank,
+        into the plank's own. So read, 30 deg trunk turns in the simulator's raised side planks
+        read 14-16 deg against a 15 limit, and 7 of 16 were missed.
+        """
+        n = len(self.track)
+        for chunk in smoothed_chunks(self.track):
+            index, stop = chunk.start, chunk.start + len(chunk.track)
+            while index < stop:  # the chunk's frames; measured again from wherever the view changes
+                for m in self._metrics(chunk, index, stop):
+                    events = self.engine.update(m)
+                    if events:
+                        self.events[index] = events
+                    index += 1
+                    if self._switch_view(index, n, hold_view):
+                        break
         closing = self.engine.finish()
         if closing:
-            self.events.setdefault(len(self.track) - 1, []).extend(closing)
+            self.events.setdefault(n - 1, []).extend(closing)
+
+    def _switch_view(self, index: int, n: int, hold_view: Callable[[float], SetView | None]) -> bool:
+        """From frame ``index`` on, a hold's view while the engine's hold is on, and the set's once
+        it is off; whether that changed the view."""
+        timer = self.engine.hold_timer
+        on = timer is not None and timer.active
+        open_view = self.hold_views[-1] if self.hold_views and self.hold_views[-1].stop == n else None
+        if open_view is not None and not on:
+            self.hold_views[-1] = HoldView(open_view.start, index, open_view.view)
+            return True
+        if on and open_view is None and (view := hold_view(timer.start_s)) is not None:
+            self.hold_views.append(HoldView(index, n, view))
+            return True
+        return False
 
     def frames(self) -> Iterator[AnalysedFrame]:
         for chunk, metrics in self._metric_chunks():
@@ -205,9 +234,9 @@ class Analysis:
 def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) -> Analysis:
     """Score a landmark track: zero-phase smoothing, metrics, and the engine frame by frame.
 
-    Passes over the recording, a chunk at a time: the first finds the working side and the
-    camera's view (both judged over the whole recording), the second measures and scores, and
-    where it found holds a third scores again with each hold's frames read against its start.
+    Two passes over the recording, a chunk at a time: the first finds the working side and the
+    camera's view (both judged over the whole recording), the second measures and scores (a hold's
+    frames against its start position, once told: Analysis.score).
     """
     n = len(track)
     if n == 0:
@@ -237,25 +266,15 @@ def analyze_track(track: Track, exercise: Exercise, side: Side | None = None) ->
         shoulders, hips = stacks["SHOULDER"][body], stacks["HIP"][body]
         return SetView.of(elevations, shoulders, hips, yaws, knee_rises[chosen][body], face_turns[body])
 
-    def scored(hold_views: tuple[HoldView, ...]) -> Analysis:
-        engine = ExerciseEngine(exercise, side_given=side is not None)
-        analysis = Analysis(exercise, chosen, track, view_of(slice(None)), engine, {}, hold_views)
-        analysis.score()
-        return analysis
+    def hold_view(start_s: float) -> SetView | None:
+        """A hold's start position: its first HOLD_VIEW_S (None where no person was seen then)."""
+        held = slice(*np.searchsorted(track.t_s, [start_s, start_s + HOLD_VIEW_S], side="left"))
+        return view_of(held) if np.any(np.isfinite(stacks["SHOULDER"][held])) else None
 
-    analysis = scored(())
-    if not analysis.engine.holds:
-        return analysis
-    # A third pass reads each hold's frames against the hold's start position, as live mode does
-    # (LiveMeasurer): the recording's medians mix the lying body's stacking, and a turn held through
-    # half the plank, into the plank's own. Offline, 30 deg trunk turns in the simulator's raised
-    # side planks read 14-16 deg against a 15 limit, and 7 of 16 were missed.
-    t, hold_views = track.t_s, []
-    for hold in analysis.engine.holds:
-        start, stop, held = np.searchsorted(t, [hold.start_s, hold.end_s, hold.start_s + HOLD_VIEW_S])
-        if np.any(np.isfinite(stacks["SHOULDER"][start:held])):
-            hold_views.append(HoldView(int(start), int(stop), view_of(slice(start, held))))
-    return scored(tuple(hold_views))
+    engine = ExerciseEngine(exercise, side_given=side is not None)
+    analysis = Analysis(exercise, chosen, track, view_of(slice(None)), engine)
+    analysis.score(hold_view)
+    return analysis
 
 
 # The camera's view is judged over this much of the recent past in live mode...
