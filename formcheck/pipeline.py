@@ -130,8 +130,8 @@ class AnalysedFrame:
 
 @dataclass(frozen=True)
 class HoldView:
-    """A hold's frames, from the one it was told on (``start``) to the one after it (``stop``), read
-    against the hold's start position."""
+    """A hold's frames, from the one after it was told (``start``) to the one after it ended
+    (``stop``), read against the hold's start position."""
 
     start: int
     stop: int
@@ -149,7 +149,8 @@ class Analysis:
     track: Track
     view: SetView
     engine: ExerciseEngine
-    events: dict[int, list[Event]] = field(default_factory=dict)  # frame index -> events
+    # frame index -> events (the set's closing events on the last)
+    events: dict[int, list[Event]] = field(default_factory=dict)
     hold_views: list[HoldView] = field(default_factory=list)  # in time order
 
     def _views(self, start: int, stop: int) -> Iterator[tuple[int, int, SetView]]:
