@@ -288,9 +288,11 @@ def body_axes_world(world: np.ndarray, side: Side, lateral_joint: str) -> tuple[
 def facing_elevation_deg(world: np.ndarray, side: Side) -> np.ndarray:
     """Per frame, how far above the body's front the camera looks down from (0 = level with it).
 
-    From the hips' axis: over the rendered benchmark's lying sets its median is 4-6 deg off the
-    truth (the shoulders' 10-15 deg), though a working leg turns it by up to ~16 deg within a rep,
-    so a set's elevation is a median over many frames.
+    From the hips' axis, in world landmarks, which face the ray from the lens through the hips (the
+    pose model's crop), not the optical axis: so this is the elevation the hips are seen from. Over
+    the rendered benchmark's 24 correct sets a set's median was 1.2 deg below that ray's on average
+    (3.4 either way), and 6.0 below the optical axis's. A working leg turns it by up to ~16 deg
+    within a rep, so a set's elevation is a median over many frames.
     """
     _, _, anterior = body_axes_world(world, side, "HIP")
     return np.degrees(np.arcsin(np.clip(anterior[:, 1], -1.0, 1.0)))
@@ -299,8 +301,9 @@ def facing_elevation_deg(world: np.ndarray, side: Side) -> np.ndarray:
 def camera_yaw_deg(world: np.ndarray) -> np.ndarray:
     """Per frame, how far the camera stands off square-on along the body: + towards the head,
     - towards the feet, 90 looking down the body's length. From the trunk's axis out of the image
-    plane in world landmarks (side-blind; neither a working leg nor a roll turns it). The simulator
-    recovers a set's yaw within 2-5 deg up to 80 deg; the shared front clips read 1-9."""
+    plane in world landmarks (side-blind; neither a working leg nor a roll turns it), so seen
+    along the ray through the hips. The simulator recovers a set's yaw within 2-5 deg up to 80
+    deg; the shared front clips read 1-9."""
     shoulders = (world[:, L.LEFT_SHOULDER] + world[:, L.RIGHT_SHOULDER]) / 2
     hips = (world[:, L.LEFT_HIP] + world[:, L.RIGHT_HIP]) / 2
     axis = shoulders - hips

@@ -185,6 +185,29 @@ def test_the_camera_model_has_the_pose_models_flat_depth_and_stacked_hips_from_a
     assert hip_spread_px(quiet, View.FRONT_RAISED) > 1.08 * hip_spread_px(exact, View.FRONT_RAISED)
 
 
+@pytest.mark.parametrize("aimed_above_hips_m", [0.0, 0.4, -0.3])
+def test_world_landmarks_face_the_ray_through_the_hips_as_the_pose_models_do(aimed_above_hips_m):
+    """MediaPipe's world landmarks come from its crop round the hips, so a body off the picture's
+    centre is seen from its own ray's elevation, not the optical axis's (sim/camera.py)."""
+    from formcheck.kinematics import facing_elevation_deg
+    from formcheck.sim.camera import Camera
+
+    scene = np.zeros((1, len(L), 3))  # lying on the left side along x, the front towards +z
+    for name, xyz in {
+        "LEFT_HIP": (0.0, 0.1, 0.0),
+        "RIGHT_HIP": (0.0, 0.3, 0.0),
+        "LEFT_SHOULDER": (0.5, 0.1, 0.0),
+        "RIGHT_SHOULDER": (0.5, 0.3, 0.0),
+        "NOSE": (0.75, 0.2, 0.1),
+    }.items():
+        scene[0, L[name]] = xyz
+    camera = Camera(np.array([0.0, 1.2, 1.5]), np.array([0.0, 0.2 + aimed_above_hips_m, 0.0]))
+    image, world = camera.project(scene)
+    assert 0.0 < image[0, L.RIGHT_HIP, 1] < 1.0
+    hips_ray_deg = np.degrees(np.arctan(1.0 / 1.5))
+    assert facing_elevation_deg(world, Side.RIGHT) == pytest.approx([hips_ray_deg], abs=0.1)
+
+
 def test_a_front_floor_camera_says_it_cannot_see_the_knee_bend_rather_than_guess():
     r = evaluate(simulate("clamshell", [Fault("knee_bend")], seed=1))
     knee_reps = [o for o in r.outcomes if "knee_bend" in o.truth]
@@ -384,12 +407,21 @@ def _joined(tracks: list[PoseTrack]) -> PoseTrack:
 def test_a_camera_carried_round_the_body_is_followed_and_counts_only_what_it_can_see():
     """Issue 13: the same clams filmed square-on, 40 deg towards the head, then from the head end.
     The scorecard says each view with its times; the first two count all their reps, the head
-    end counts none (before, nothing stopped it) and says why."""
+    end counts none (before, nothing stopped it) and says why. Each view's yaw is its hips' ray's,
+    as the pose model's world landmarks face it (sim/camera.py): the framing puts the hips off
+    the picture's centre."""
     takes = [simulate("clamshell", [], yaw_deg=yaw, seed=1).track for yaw in (0.0, 40.0, 85.0)]
     analysis = analyze_track(_joined(takes), load_exercise("clamshell"))
     card = scorecard_from_analysis(analysis).to_dict()
     views = card["sets"][0]["views"]
-    assert [v["yaw_deg"] for v in views] == pytest.approx([0.0, 40.0, 85.0], abs=5.0)
+    from formcheck.sim.camera import WEBCAM_HFOV_DEG
+
+    focal = 0.5 / np.tan(np.radians(WEBCAM_HFOV_DEG / 2))
+    hips_ray_deg = [
+        yaw - np.degrees(np.arctan((np.nanmedian(t.image[:, [L.LEFT_HIP, L.RIGHT_HIP], 0]) - 0.5) / focal))
+        for yaw, t in zip((0.0, 40.0, 85.0), takes, strict=True)
+    ]
+    assert [v["yaw_deg"] for v in views] == pytest.approx(hips_ray_deg, abs=5.0)
     assert [v["view"].split(",")[0] for v in views][::2] == ["square-on", "from the head end"]
     take_s = len(takes[0]) / 30.0
     for k, v in enumerate(views[1:], start=1):
