@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from formcheck.errors import FormcheckError
 from formcheck.pose.frame import PoseTrack, SourceInfo
@@ -141,13 +142,10 @@ def _towards_axis(points: np.ndarray) -> np.ndarray:
     the body's elevation read from MediaPipe's world landmarks (facing_elevation_deg) was 1.2 deg
     below the hips' ray on average (3.4 either way), and 6.0 below the optical axis (7.1)."""
     ray = points / np.linalg.norm(points, axis=-1, keepdims=True)
-    axis = np.array([0.0, 0.0, 1.0])
-    v = np.cross(ray, axis)
-    c = ray @ axis
-    cross = np.zeros(points.shape[:-1] + (3, 3))
-    cross[..., 0, 1], cross[..., 0, 2], cross[..., 1, 2] = -v[..., 2], v[..., 1], -v[..., 0]
-    cross = cross - np.swapaxes(cross, -1, -2)
-    return np.eye(3) + cross + cross @ cross / (1.0 + c)[..., None, None]
+    turn = np.cross(ray, [0.0, 0.0, 1.0])  # about this axis, by the angle between them
+    sin = np.linalg.norm(turn, axis=-1, keepdims=True)
+    angle = np.arctan2(sin, ray[..., 2:])
+    return Rotation.from_rotvec(turn * angle / np.maximum(sin, 1e-12)).as_matrix()
 
 
 # Body parts as capsules (landmark pairs, radius in metres) that hide what lies behind them.
