@@ -265,7 +265,9 @@ def test_a_trunk_turning_in_the_plank_is_reported_on_the_hold_not_again_as_the_r
     trunk is no roll back in a plank (plank_roll_deg leaves the face out). But there the kneeling
     plank's roll back is read from the shoulders alone (MediaPipe's hips do not confirm it in
     depth), which a trunk turning back moves as well: it is told as the body rolling back, in words
-    that name the chest too."""
+    that name the chest too. So are the plank with a leg lift's: through MediaPipe its hips turn with
+    the trunk, which the simulator's do not (rendered from 0.3 m, a 30 deg turn read 18 deg in the
+    hips' spread and 20 in depth, true keypoints 3 and 1), and a rep during the turn was told so."""
     for exercise in ("side-plank-clamshell", "side-plank-leg-lift"):
         told = []
         for seed in (1, 2):
@@ -276,8 +278,9 @@ def test_a_trunk_turning_in_the_plank_is_reported_on_the_hold_not_again_as_the_r
             assert "trunk_rotation" in (hold.found if view is View.FRONT_RAISED else hold.unseen)
             told.append(any("pelvis_rollback" in o.found for o in r.outcomes))
         assert any(told) == (exercise == "side-plank-clamshell" and view is View.FRONT)
-    rule = next(r for r in load_exercise("side-plank-clamshell").rules if r.code == "pelvis_rollback")
-    assert "chest" in rule.message
+    for exercise in ("side-plank-clamshell", "side-plank-leg-lift"):
+        rule = next(r for r in load_exercise(exercise).rules if r.code == "pelvis_rollback")
+        assert "chest" in rule.message and "pelvis" not in rule.cue
 
 
 def test_the_feet_are_said_unseen_while_the_shins_point_at_the_camera():
