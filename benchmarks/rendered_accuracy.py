@@ -82,16 +82,20 @@ class Cell:
 
 
 def cells(quick: bool, sizes: list[str], heights: list[float], exercises: list[str]) -> list[Cell]:
+    """The grid asked for. A quick cell's body rotates over every exercise, shortcut and height,
+    chosen or not (and is the same for both sizes), so a cell has one body whatever else was asked
+    for, and a quick run shares the renders of any other."""
     out = []
     bodies = list(LOOKS)
     n = 0
-    for exercise in FAULTS:  # all of them, so a quick cell's body does not depend on the choice
-        variants = [("correct", "-")] + [(k.code, s) for k, s in itertools.product(FAULTS[exercise], sizes)]
-        for (fault, size), height in itertools.product(variants, heights):
+    for exercise in FAULTS:
+        faults = ["correct"] + [k.code for k in FAULTS[exercise]]
+        for fault, height in itertools.product(faults, HEIGHTS):
             chosen = [bodies[n % len(bodies)]] if quick else bodies
             n += 1
-            if exercise in exercises:
-                out += [Cell(exercise, fault, size, body, height) for body in chosen]
+            if exercise in exercises and height in heights:
+                for size in ["-"] if fault == "correct" else sizes:
+                    out += [Cell(exercise, fault, size, body, height) for body in chosen]
     return out
 
 
