@@ -14,7 +14,7 @@ from test_cli import assert_one_line_error, formcheck
 from formcheck.cli import cli
 from formcheck.evaluate import evaluate, tally
 from formcheck.exercises import load_exercise
-from formcheck.kinematics import Side
+from formcheck.kinematics import Side, facing_elevation_deg
 from formcheck.metrics import compute_metrics
 from formcheck.pipeline import analyze_track
 from formcheck.pose import PoseTrack
@@ -25,6 +25,7 @@ from formcheck.sim import (
     BodyShape,
     Fault,
     JointAngles,
+    NoiseModel,
     Posture,
     Support,
     View,
@@ -32,6 +33,7 @@ from formcheck.sim import (
     simulate,
 )
 from formcheck.sim.body import Leg
+from formcheck.sim.camera import SYSTEMATIC, WEBCAM_HFOV_DEG, Camera
 
 
 def _dist(p, a, b):
@@ -158,13 +160,8 @@ def test_benchmark_slice_front_view_realistic_noise_meets_the_targets(exercise, 
 
 def test_the_camera_model_has_the_pose_models_flat_depth_and_stacked_hips_from_above():
     """Systematic errors measured on rendered video (benchmarks/pose_model_errors.py)."""
-    from dataclasses import replace
-
-    from formcheck.sim import NoiseModel
-    from formcheck.sim.camera import SYSTEMATIC
-
     exact = NoiseModel.level("none")
-    quiet = replace(  # the systematic errors alone
+    quiet = dataclasses.replace(  # the systematic errors alone
         exact,
         limb_depth_gain=SYSTEMATIC.limb_depth_gain,
         stack_gain_straight_down=SYSTEMATIC.stack_gain_straight_down,
@@ -189,9 +186,6 @@ def test_the_camera_model_has_the_pose_models_flat_depth_and_stacked_hips_from_a
 def test_world_landmarks_face_the_ray_through_the_hips_as_the_pose_models_do(aimed_above_hips_m):
     """MediaPipe's world landmarks come from its crop round the hips, so a body off the picture's
     centre is seen from its own ray's elevation, not the optical axis's (sim/camera.py)."""
-    from formcheck.kinematics import facing_elevation_deg
-    from formcheck.sim.camera import Camera
-
     scene = np.zeros((1, len(L), 3))  # lying on the left side along x, the front towards +z
     for name, xyz in {
         "LEFT_HIP": (0.0, 0.1, 0.0),
@@ -417,8 +411,6 @@ def test_a_camera_carried_round_the_body_is_followed_and_counts_only_what_it_can
     analysis = analyze_track(_joined(takes), load_exercise("clamshell"))
     card = scorecard_from_analysis(analysis).to_dict()
     views = card["sets"][0]["views"]
-    from formcheck.sim.camera import WEBCAM_HFOV_DEG
-
     focal = 0.5 / np.tan(np.radians(WEBCAM_HFOV_DEG / 2))
     hips_ray_deg = [
         yaw - np.degrees(np.arctan((np.nanmedian(t.image[:, [L.LEFT_HIP, L.RIGHT_HIP], 0]) - 0.5) / focal))

@@ -138,9 +138,7 @@ class Camera:
 def _towards_axis(points: np.ndarray) -> np.ndarray:
     """Per point (N, 3), the least rotation (N, 3, 3) that turns the ray from the lens through it
     onto the optical axis. MediaPipe's world landmarks are the crop's around the hips, so they face
-    the ray through the hips, not the optical axis: over the rendered benchmark's 24 correct sets
-    the body's elevation read from MediaPipe's world landmarks (facing_elevation_deg) was 1.2 deg
-    below the hips' ray on average (3.4 either way), and 6.0 below the optical axis (7.1)."""
+    the ray through the hips, not the optical axis (measured: kinematics.facing_elevation_deg)."""
     ray = points / np.linalg.norm(points, axis=-1, keepdims=True)
     turn = np.cross(ray, [0.0, 0.0, 1.0])  # about this axis, by the angle between them
     sin = np.linalg.norm(turn, axis=-1, keepdims=True)
