@@ -329,6 +329,16 @@ def test_a_fault_that_follows_from_another_is_not_reported_apart():
     assert [f.code for f in second.faults] == ["toes_up"]
 
 
+def test_an_over_lift_whose_foot_reads_turned_up_is_reported_as_the_lift():
+    """A leg lifted past 45 deg takes the pelvis with it, and MediaPipe reads its neutral foot turned
+    up (rendered 60 deg lifts: 8-38 deg at the top; true keypoints -6 to 2): lifting lower is the
+    fix (side-leg-lift.toml: toes_up implied_by over_lift)."""
+    signal = clam_reps(2, low=0.0, high=60.0)
+    toes = np.where(signal > 40.0, 38.0, 0.0)  # both tops read the toes past the 30 deg limit
+    _, events = run("side-leg-lift", {"leg_abduction_deg": signal, "toes_up_deg": toes})
+    assert [[f.code for f in r.faults] for r in reps_of(events)] == [["over_lift"], ["over_lift"]]
+
+
 def test_a_clam_that_rolls_back_is_not_told_to_open_further():
     """A pelvis rolling back turns the opening thigh out of the picture's plane, so the rep reads
     small; the fix is to open only as far as the pelvis stays still (clamshell.toml: small_range
