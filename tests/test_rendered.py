@@ -352,12 +352,14 @@ def test_a_kneeling_plank_is_timed_when_its_bottom_shank_points_at_a_low_camera(
     assert not any("small_range" in o.found for o in result.outcomes)
 
 
-def test_a_kneeling_planks_sag_is_read_against_the_line_it_started_from():
-    """From 0.3 m the average body's straight kneeling line reads 184.6 (true keypoints too: the line
+@pytest.mark.parametrize("height", ["0.3m", "0.9m"])
+def test_a_kneeling_planks_sag_is_read_against_the_line_it_started_from(height):
+    """From 0.3 m the average body's straight kneeling line reads 182 (true keypoints 184.5: the line
     through the bottom knee), and its 22 deg sag ended at 165.2 through MediaPipe, passed against the
-    165 limit. 15 below the hold's start is a sag too. (The correct kneeling plank from there stays
-    clear: the test above.)"""
-    track, truth = _rendered_fixture("rendered_side-plank-clamshell_hip_sag_average_0.3m")
+    165 limit. From 0.9 m it read 179.9 and the sag 166.0, 13.8 below its start, passed against the
+    side plank's 15 below it too: kneeling, 12 below the hold's start is a sag. (The correct
+    kneeling plank from 0.3 m stays clear: the test above.)"""
+    track, truth = _rendered_fixture(f"rendered_side-plank-clamshell_hip_sag_average_{height}")
     card = scorecard_from_analysis(analyze_track(track, load_exercise("side-plank-clamshell"))).to_dict()
     (hold,) = card["holds"]
     (sag,) = hold["faults"]
@@ -365,6 +367,8 @@ def test_a_kneeling_planks_sag_is_read_against_the_line_it_started_from():
     assert sag["code"] == "hip_sag" and window[0] - 0.5 <= sag["start_s"] <= window[1]
     assert 165.0 < sag["value"] < sag["limit"] < 172.0
     assert all(r["faults"] == [] for r in card["reps"])
+    if height == "0.9m":  # the side plank's 15 below the start would have passed it
+        assert sag["value"] > sag["limit"] - 3.0
 
 
 @pytest.mark.skipif(
