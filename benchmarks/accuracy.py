@@ -7,8 +7,11 @@ form) x size (at the limit, twice it) x view x noise level it simulates sets (fo
 runs the real pipeline (smoothing, kinematics, engine, scorecard) and compares with the truth:
 - rep-count accuracy: share of sequences whose reps and holds are all counted exactly;
 - per fault code, rep-level (hold-level for planks) precision, recall and F1; faults the
-  checker reported it cannot see from that camera are counted apart ("unseen"), not as misses;
-- false-alarm rate: share of correct reps and holds that got any fault;
+  checker reported it cannot see from that camera are counted apart ("unseen"), not as misses,
+  and of the false positives, those on a rep or hold with another shortcut are counted again in
+  brackets (one shortcut told as another: a view that cannot tell them apart);
+- false-alarm rate: share of correct reps and holds that got any fault (and how many of those
+  were reps made while the hold had a shortcut of its own, a plank's trunk turn during a rep);
 - mean absolute error of each reported rep metric, and of each hold's length, against the truth.
 With --live the sets go through the live pipeline instead (causal One-Euro smoothing, the start
 gate, the engine frame by frame; every frame processed).
@@ -79,7 +82,8 @@ def row(t: Tally) -> str:
     p = t.tp / (t.tp + t.fp) if t.tp + t.fp else float("nan")
     r = t.tp / (t.tp + t.fn) if t.tp + t.fn else float("nan")
     f1 = 2 * p * r / (p + r) if p + r else float("nan")
-    return f"P {p:4.2f}  R {r:4.2f}  F1 {f1:4.2f}  (tp {t.tp}, fp {t.fp}, fn {t.fn}, unseen {t.unseen})"
+    fp = f"{t.fp} [{t.fp_on_other} on another shortcut]" if t.fp_on_other else f"{t.fp}"
+    return f"P {p:4.2f}  R {r:4.2f}  F1 {f1:4.2f}  (tp {t.tp}, fp {fp}, fn {t.fn}, unseen {t.unseen})"
 
 
 def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, size: str) -> None:
@@ -104,7 +108,9 @@ def report(seqs: list[SequenceResult], miscounted: list[str], extra: str = "") -
         print("  miscounted: " + ", ".join(miscounted))
     totals = tally(seqs)
     rate = totals.alarms / max(totals.correct, 1)
-    print(f"false alarms on correct reps/holds: {totals.alarms}/{totals.correct} = {rate:.1%}")
+    during = totals.alarms_during_hold_faults
+    held = f" ({during} on reps made during a hold's shortcut)" if during else ""
+    print(f"false alarms on correct reps/holds: {totals.alarms}/{totals.correct} = {rate:.1%}{held}")
     for code in sorted(totals.codes):
         print(f"  {code:16s} {row(totals.codes[code])}")
     errors: dict[str, list[float]] = defaultdict(list)

@@ -5,7 +5,10 @@ It sits above both the checker (offline and live) and the simulator, so the simu
 nothing but ``pose/``. Used by ``benchmarks/accuracy.py`` and the test suite. A detected rep
 matches the true rep whose start-to-end span holds its peak; a hold matches the true hold it
 overlaps. A fault the checker did not raise counts as "unseen" rather than missed when it told the
-user it cannot see that measure (a ``camera_view`` warning naming the rule's metric).
+user it cannot see that measure (a ``camera_view`` warning naming the rule's metric). A fault found
+where the truth has none of that code is a false positive either way, but the tally says apart
+which of them fell on a rep or hold with another shortcut (one shortcut told as another, as a view
+that cannot tell them apart does) from those on correct form.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ class Outcome:
     found: set[str]
     unseen: set[str]
     matched: bool
+    # A rep's own faults are its truth; a hold's shortcut made during it (HoldTruth.fault_windows)
+    # is the hold's, but the rep was not done in good form either.
+    during: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -101,7 +107,13 @@ def evaluate_track(
                 got, want = card["reps"][hit]["metrics"].get(k), rep.metrics.get(k)
                 if got is not None and want is not None:
                     result.metric_errors.setdefault(k, []).append(abs(got - want))
-        result.outcomes.append(Outcome(set(rep.faults), found, unseen_codes, hit is not None))
+        during = {
+            code
+            for hold in holds
+            for code, (start_s, end_s) in hold.fault_windows.items()
+            if start_s < rep.end_s and end_s > rep.start_s
+        }
+        result.outcomes.append(Outcome(set(rep.faults), found, unseen_codes, hit is not None, during))
     for hold in holds:
         overlapping = [h for h in card["holds"] if h["start_s"] < hold.end_s and h["end_s"] > hold.start_s]
         found = {f["code"] for h in overlapping for f in h["faults"]}
@@ -121,6 +133,7 @@ class Tally:
     fp: int = 0
     fn: int = 0
     unseen: int = 0  # true faults the checker said it cannot see from this camera
+    fp_on_other: int = 0  # of fp, those on a rep or hold with another shortcut (Outcome.during too)
 
 
 @dataclass
@@ -130,16 +143,18 @@ class Totals:
     codes: dict[str, Tally]
     correct: int
     alarms: int
+    alarms_during_hold_faults: int = 0  # of alarms, those on reps made during a hold's shortcut
 
 
 def tally(results: Iterable[SequenceResult]) -> Totals:
     codes: dict[str, Tally] = defaultdict(Tally)
-    correct = alarms = 0
+    correct = alarms = during = 0
     for r in results:
         for o in r.outcomes:
             if not o.truth and o.matched:
                 correct += 1
                 alarms += bool(o.found)
+                during += bool(o.found and o.during)
             for code in o.truth:
                 if code in o.found:
                     codes[code].tp += 1
@@ -149,4 +164,5 @@ def tally(results: Iterable[SequenceResult]) -> Totals:
                     codes[code].fn += 1
             for code in o.found - o.truth:
                 codes[code].fp += 1
-    return Totals(dict(codes), correct, alarms)
+                codes[code].fp_on_other += bool(o.truth or o.during)
+    return Totals(dict(codes), correct, alarms, during)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, ROOT
 
-from formcheck.evaluate import evaluate_track, truth_reps_and_holds
+from formcheck.evaluate import Outcome, SequenceResult, evaluate_track, tally, truth_reps_and_holds
 from formcheck.exercises import load_exercise
 from formcheck.pipeline import analyze_track
 from formcheck.pose.landmarks import Landmark as L
@@ -241,6 +241,31 @@ def test_from_above_a_kneeling_plank_says_it_cannot_see_a_sag_and_still_catches_
     # ...and the set is told at its start that the camera is too high for a kneeling plank
     (high,) = [w for w in warnings if "looks down on you" in w["message"]]
     assert high["at_s"] <= 2.5 and "loses your opening knee" in high["message"]
+
+
+def test_the_benchmark_knows_which_rep_was_made_during_the_holds_shortcut():
+    """The hold's pike (its window 5.5-9.5 s) is made during the first rep, which is labelled
+    correct: the rep's own form was. A fault found there is the hold's told on the rep."""
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_hip_pike_average_1.7m")
+    result = evaluate_track(track, load_exercise("side-plank-clamshell"), *truth_reps_and_holds(truth))
+    assert [o.truth for o in result.outcomes] == [set(), set(), set(), {"hip_pike"}]
+    assert [o.during for o in result.outcomes] == [{"hip_pike"}, set(), set(), set()]
+
+
+def test_the_tally_tells_one_shortcut_told_as_another_from_an_alarm_on_good_form():
+    """Precision and the false-alarm rate count them all; the breakdown says which were which."""
+    outcomes = [
+        Outcome({"leg_forward"}, {"toes_up"}, {"leg_forward"}, True),  # a forward lift told toes up
+        Outcome(set(), {"pelvis_rollback"}, set(), True, during={"trunk_rotation"}),  # a plank's turn
+        Outcome(set(), {"toes_up"}, set(), True),  # good form told a fault
+        Outcome({"toes_up"}, {"toes_up"}, set(), True),
+        Outcome(set(), set(), set(), True),
+    ]
+    totals = tally([SequenceResult(5, 5, 0, 0, outcomes)])
+    toes, rolled = totals.codes["toes_up"], totals.codes["pelvis_rollback"]
+    assert (toes.tp, toes.fp, toes.fp_on_other) == (1, 2, 1)
+    assert (rolled.fp, rolled.fp_on_other) == (1, 1)
+    assert (totals.correct, totals.alarms, totals.alarms_during_hold_faults) == (3, 2, 1)
 
 
 def test_from_above_a_kneeling_clam_says_it_cannot_see_the_feet_rather_than_part_them():
