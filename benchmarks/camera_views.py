@@ -12,37 +12,32 @@ said so on where that was not every one. A check named nowhere is made from that
 from __future__ import annotations
 
 import argparse
-import hashlib
 from collections import defaultdict
 
 from rendered_accuracy import HEIGHTS, Cell, cached, model_track
 
+from formcheck.engine.engine import PARTLY_SEEN
+from formcheck.evaluate import camera_view_messages
 from formcheck.exercises import load_exercise
 from formcheck.pipeline import analyze_track
 from formcheck.scorecard import scorecard_from_analysis
 from formcheck.sim import FAULTS
 from formcheck.sim.render import LOOKS
 
-# The engine's camera_view message for a check seen only in part (ExerciseEngine._note_unseen).
-PARTLY = "catches only large ones"
-
 
 def said(exercise_id: str, height_m: float, body: str) -> dict[str, str]:
     """code -> "can't see" or "large only", from the camera_view warnings of one correct set."""
     cell = Cell(exercise_id, "correct", "-", body, height_m)
-    seed = int(hashlib.sha256(repr(cell).encode()).hexdigest()[:6], 16)  # rendered_accuracy's seed
-    video, _ = cached(cell.take(seed))
+    video, _ = cached(cell.take(cell.seed()))
     exercise = load_exercise(exercise_id)
     card = scorecard_from_analysis(analyze_track(model_track(video), exercise)).to_dict()
-    out = {}
-    for w in card["warnings"]:
-        if w["code"] != "camera_view":
-            continue
-        if exercise.too_high and exercise.too_high.words in w["message"]:
-            out["(too high: move the camera)"] = "said"
-        for rule in exercise.rules:
-            if f"'{rule.code}'" in w["message"]:
-                out[rule.code] = "large only" if PARTLY in w["message"] else "can't see"
+    out = {
+        code: "large only" if PARTLY_SEEN in m else "can't see"
+        for code, m in camera_view_messages(card, exercise).items()
+    }
+    views = [w["message"] for w in card["warnings"] if w["code"] == "camera_view"]
+    if exercise.too_high and any(exercise.too_high.words in m for m in views):
+        out["(too high: move the camera)"] = "said"
     return out
 
 

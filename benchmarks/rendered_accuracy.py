@@ -70,6 +70,10 @@ class Cell:
     body: str
     height_m: float
 
+    def seed(self, base: int = 0) -> int:
+        """Each cell its own seed, so a quick run and a full one share their renders."""
+        return base + int(hashlib.sha256(repr(self).encode()).hexdigest()[:6], 16)
+
     def take(self, seed: int) -> Take:
         faults = ()
         if self.fault != "correct":
@@ -156,9 +160,7 @@ def main() -> None:
     results: dict[tuple[Cell, str], list[SequenceResult]] = defaultdict(list)
     start = time.perf_counter()
     for cell in grid:
-        # Each cell its own seed, so a quick run and a full one share their renders.
-        seed = args.seed + int(hashlib.sha256(repr(cell).encode()).hexdigest()[:6], 16)
-        video, truth = cached(cell.take(seed))
+        video, truth = cached(cell.take(cell.seed(args.seed)))
         exercise = load_exercise(cell.exercise)
         reps, holds = truth_reps_and_holds(truth)
         for source, track in (("model", model_track(video)), ("true", true_keypoint_track(truth))):

@@ -74,6 +74,18 @@ def truth_reps_and_holds(truth: dict) -> tuple[list[RepTruth], list[HoldTruth]]:
     return reps, holds
 
 
+def camera_view_messages(card: dict, exercise: Exercise) -> dict[str, str]:
+    """code -> the scorecard's camera_view message saying that rule could not be checked (the
+    engine's message quotes the code)."""
+    return {
+        r.code: w["message"]
+        for w in card["warnings"]
+        if w["code"] == "camera_view"
+        for r in exercise.rules
+        if f"'{r.code}'" in w["message"]
+    }
+
+
 def evaluate_track(
     track: Track, exercise: Exercise, reps: list[RepTruth], holds: list[HoldTruth], live: bool = False
 ) -> SequenceResult:
@@ -84,9 +96,7 @@ def evaluate_track(
         card = replay_live(track, exercise).to_dict()
     else:
         card = scorecard_from_analysis(analyze_track(track, exercise)).to_dict()
-    warned = [w for w in card["warnings"] if w["code"] == "camera_view"]
-    # The engine's camera_view message quotes the code it could not check.
-    unseen_codes = {r.code for r in exercise.rules if any(f"'{r.code}'" in w["message"] for w in warned)}
+    unseen_codes = set(camera_view_messages(card, exercise))
     result = SequenceResult(len(reps), len(card["reps"]), len(holds), len(card["holds"]))
     result.setup_refused = any(w["code"] == "setup_mismatch" for w in card["warnings"])
     used = set()

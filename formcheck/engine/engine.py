@@ -56,6 +56,8 @@ SIDE_UNCERTAIN = Warning(
 OFF_VIEW_HINT = "stand the camera square in front of you, not off towards your head or feet"
 # Reps in which a rule could not see anything before the engine says so.
 UNSEEN_REPS_BEFORE_WARNING = 2
+# The end of the camera_view warning for a check the camera sees only in part (a large fault shows).
+PARTLY_SEEN = "catches only large ones"
 
 
 class ExerciseEngine:
@@ -154,7 +156,7 @@ class ExerciseEngine:
                 if self._off_view(self._last_frame, w.rule.metric):  # checked again once back in view
                     self._say_unseen(w.rule, t_s, events, hint=OFF_VIEW_HINT)
                 elif self._partly_seen(self._last_frame, w.rule.metric):  # a large fault still shows
-                    what = f"This camera sees only part of {w.rule.what}, so '{code}' catches only large ones"
+                    what = f"This camera sees only part of {w.rule.what}, so '{code}' {PARTLY_SEEN}"
                     self._say_unseen(w.rule, t_s, events, what=what)
                 else:
                     self._say_unseen(w.rule, t_s, events)
