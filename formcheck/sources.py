@@ -169,6 +169,10 @@ class CameraSource:
             self._cap.release()
 
 
+# Stopped, the reader finishes the frame it is decoding and leaves within its 0.1 s put timeout.
+READER_JOIN_S = 5.0
+
+
 def prefetched(frames: Iterable[Frame], depth: int = 8) -> Iterator[Frame]:
     """Decode ahead in a thread (OpenCV releases the GIL) so decoding overlaps pose inference.
 
@@ -205,3 +209,7 @@ def prefetched(frames: Iterable[Frame], depth: int = 8) -> Iterator[Frame]:
             yield item
     finally:
         stop.set()
+        # Wait for the reader to leave OpenCV: a daemon thread still decoding when the interpreter
+        # exits (an error while the video was drawn, a full disk) aborts the process on its way
+        # back ("FATAL: exception not rethrown", exit 134 instead of the error's own code).
+        thread.join(timeout=READER_JOIN_S)
