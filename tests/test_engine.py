@@ -190,6 +190,25 @@ def test_a_small_rep_right_after_a_full_one_counts_by_the_sets_quietest_rest():
     assert [[f.code for f in r.faults] for r in reps] == [[], ["small_range"]]
 
 
+def test_a_rep_that_settles_above_its_end_level_after_a_dip_below_rest_ends_there():
+    """From a steep camera the pose model read a kneeling clam's closing knee 10-22 deg below its
+    rest for about a second: that dip became the next rep's base, and that rep, back at rest but
+    above 35% of a range measured from the dip, merged with the one after it."""
+    signal = clam_reps(3, rest_s=2.0, gap_s=1.5, high=25.0)
+    period = 1.0 + 0.3 + 1.0 + 1.5
+    first_end = 2.0 + 2.3
+    dip = slice(int(first_end * FPS), int((first_end + 1.0) * FPS))
+    signal[dip] -= 12.0 * np.sin(np.linspace(0.0, math.pi, dip.stop - dip.start))
+    _, events = run("clamshell", {"thigh_opening_deg": signal})
+    reps = reps_of(events)
+    assert len(reps) == 3
+    # the others end at 35% of the way down (0.6 s into a raised-cosine lowering), the second when
+    # it came to rest, not where the next one does
+    down_at = [first_end - 0.4, first_end + period, first_end - 0.4 + 2 * period]
+    assert [r.end_s for r in reps] == pytest.approx(down_at, abs=0.1)
+    assert [r.metrics["range_deg"] for r in reps[::2]] == pytest.approx([20.0, 20.0], abs=0.5)
+
+
 def test_getting_into_position_never_counts():
     signal = clam_reps(3)
     _, events = run("clamshell", {"thigh_opening_deg": signal}, setup={"torso_facing_ratio": 0.1})

@@ -29,6 +29,14 @@ QUIET_LAG_S = 0.3
 # pose model's wander at rest (judgment: the shared clam clip wanders 9 deg and back in 0.9 s at
 # rest; clinical reps take about 2 s up and 2 s down).
 SMALL_REP_MIN_S = 1.0
+# A rep has also ended when its signal settles in the lower half of its range, still to within a
+# quarter of its start rise for this long: a rest, though above the end level. From a steep camera
+# the pose model read a kneeling clam's closing knee 10-22 deg below its rest for about a second
+# (rendered from 1.7 m, a trunk turn in the plank); that dip became the next rep's base, the rep
+# settled 4-6 deg above it at a quarter of its range, under the 35% end level only by the dip's
+# depth, and merged with the one after. Judgment: rendered rests between reps last 1-1.5 s.
+SETTLE_S = 0.5
+SETTLE_BAND = 0.25
 # A rep or hold whose signal cannot be measured this long is abandoned.
 LOST_SIGNAL_S = 2.0
 # A hold's entry must persist this long (brief wobbles do not start it), and so must the hips' return
@@ -90,6 +98,7 @@ class RepCounter:
     peak_s: float = 0.0
     base: float = 0.0
     start_rise: float = 0.0  # the rise that started the current rep (see _start_rise)
+    end_s: float = 0.0  # when the last rep ended: its fall below the end level, or its settling
     _quiet_rise: float | None = None
     _rest: deque = field(default_factory=deque)
     _floor: float | None = None
@@ -188,14 +197,29 @@ class RepCounter:
         self._trace.append((t_s, value))
         if value > self.peak:
             self.peak, self.peak_s = value, t_s
-        if value <= self.base + self.spec.end_fraction * (self.peak - self.base):
-            self.phase = RepPhase.REST
+        settled_s = self._settled_since(t_s)
+        if value <= self.base + self.spec.end_fraction * (self.peak - self.base) or settled_s is not None:
+            self.phase, self.end_s = RepPhase.REST, t_s if settled_s is None else settled_s
             self._floor = max(value, self._steady)
             self._low_s = self._still_s = t_s
             self._rest.clear()
             self._rest.append((t_s, self._floor))
             return Change.END
         return None
+
+    def _settled_since(self, t_s: float) -> float | None:
+        """When the rep came to rest in the lower half of its range, if it has stayed there, still,
+        for SETTLE_S (see there); else None."""
+        if t_s - self._trace[0][0] < SETTLE_S:
+            return None
+        last = [(t, v) for t, v in self._trace if t_s - t <= SETTLE_S]
+        values = [v for _, v in last]
+        if (
+            max(values) > self.base + 0.5 * self.range
+            or max(values) - min(values) > SETTLE_BAND * self.start_rise
+        ):
+            return None
+        return last[0][0]
 
     @property
     def range(self) -> float:

@@ -314,7 +314,7 @@ class ExerciseEngine:
         if value is not None and counter.phase is RepPhase.UP or change is Change.END:
             self._observe_rep_frame(m, value, events)
         if change is Change.END:
-            self._end_rep(m.t_s, events)
+            self._end_rep(counter.end_s, events)
 
     def _start_rep(self, m: FrameMetrics, events: list[Event]) -> None:
         rest = {k: statistics.median(v for _, v in s) if s else None for k, s in self._rest_samples.items()}
