@@ -191,7 +191,7 @@ def test_a_small_rep_right_after_a_full_one_counts_by_the_sets_quietest_rest():
 
 
 def test_a_rep_that_settles_above_its_end_level_after_a_dip_below_rest_ends_there():
-    """From a steep camera the pose model read a kneeling clam's closing knee 10-22 deg below its
+    """From a steep camera the pose model read a kneeling clam's closing knee 7-8 deg below its
     rest for about a second: that dip became the next rep's base, and that rep, back at rest but
     above 35% of a range measured from the dip, merged with the one after it."""
     signal = clam_reps(3, rest_s=2.0, gap_s=1.5, high=25.0)

@@ -31,10 +31,10 @@ QUIET_LAG_S = 0.3
 SMALL_REP_MIN_S = 1.0
 # A rep has also ended when its signal settles in the lower half of its range, still to within a
 # quarter of its start rise for this long: a rest, though above the end level. From a steep camera
-# the pose model read a kneeling clam's closing knee 10-22 deg below its rest for about a second
-# (rendered from 1.7 m, a trunk turn in the plank); that dip became the next rep's base, the rep
-# settled 4-6 deg above it at a quarter of its range, under the 35% end level only by the dip's
-# depth, and merged with the one after. Judgment: rendered rests between reps last 1-1.5 s.
+# the pose model read a kneeling clam's closing knee about 7-8 deg below its rest for a second
+# (rendered from 1.7 m, a pike or a trunk turn in the plank); that dip became the next rep's base,
+# the rep came back to rest at about 40% of a range measured from there, above the 35% end level,
+# and merged with the one after. Judgment: rendered rests between reps last 1-1.5 s.
 SETTLE_S = 0.5
 SETTLE_BAND = 0.25
 # A rep or hold whose signal cannot be measured this long is abandoned.
@@ -85,7 +85,8 @@ class RepCounter:
 
     A rep starts when the signal rises ``start_rise`` above its base (the resting level, or the
     lowest point since the last rep when the person did not come all the way down), peaks, and
-    ends when it falls back below ``end_fraction`` of its range. Anything smaller than
+    ends when it falls back below ``end_fraction`` of its range, or comes to rest in its lower half
+    (SETTLE_S: a base the pose model read too low cannot hold it up). Anything smaller than
     ``min_range`` is jitter, not a rep. The gap between the start and end thresholds is the
     hysteresis that stops noise around one threshold from double-counting. After a still rest the
     start rise (and min_range with it) drops towards ``quiet_start_rise``, so small reps count.
