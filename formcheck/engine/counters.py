@@ -210,17 +210,21 @@ class RepCounter:
 
     def _settled_since(self, t_s: float) -> float | None:
         """When the rep came to rest in the lower half of its range, if it has stayed there, still,
-        for SETTLE_S (see there); else None."""
-        if t_s - self._trace[0][0] < SETTLE_S:
+        for SETTLE_S (see there); else None. The stretch is read from the last value seen at least
+        SETTLE_S ago, so a signal lost meanwhile is no rest (the shared leg-lift clip replayed at
+        10 frames/s: one value after 1.3 s unseen ended a rep that then went on rising)."""
+        start = next(
+            (i for i in range(len(self._trace) - 1, -1, -1) if t_s - self._trace[i][0] >= SETTLE_S), None
+        )
+        if start is None:
             return None
-        last = [(t, v) for t, v in self._trace if t_s - t <= SETTLE_S]
-        values = [v for _, v in last]
+        values = [v for _, v in self._trace[start:]]
         if (
             max(values) > self.base + 0.5 * self.range
             or max(values) - min(values) > SETTLE_BAND * self.start_rise
         ):
             return None
-        return last[0][0]
+        return self._trace[start][0]
 
     @property
     def range(self) -> float:
