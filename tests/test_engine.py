@@ -496,6 +496,29 @@ def test_lying_down_with_glimpses_of_the_hips_back_up_ends_the_hold_when_they_we
     assert timed(0.5)[0] > 11.0
 
 
+def test_a_set_that_ends_lying_down_during_a_glimpse_of_the_hips_ends_the_hold_when_they_went_down():
+    """A rendered kneeling plank filmed from 1.7 m: its video ended 1.9 s after the body lay down,
+    as MediaPipe's hips read back above the exit for 0.2 s. That glimpse is no return, so the hold
+    ends where the hips went down, and the line read lying (a sag) is not the hold's."""
+
+    def hold_of(glimpse_s: float):
+        lift = np.concatenate([plank(8.0), np.full(int(0.4 * FPS), 0.08)])  # lying from 9.5 s
+        lift[len(lift) - int(glimpse_s * FPS) :] = 0.3
+        line = np.where(lift > 0.2, 178.0, 150.0)  # lying reads far below the held line
+        engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(line)})
+        (hold,) = engine.holds
+        return hold
+
+    for glimpse_s in (0.0, 0.2):
+        hold = hold_of(glimpse_s)
+        assert hold.end_s == pytest.approx(9.5, abs=0.05)
+        assert hold.faults == []
+    # Back up for 0.5 s at the end: a return, the hold runs to the end with its dip a sag.
+    hold = hold_of(0.5)
+    assert hold.end_s == pytest.approx(11.4 - 1 / FPS, abs=0.05)
+    assert [f.code for f in hold.faults] == ["hip_sag"]
+
+
 def test_resting_on_the_floor_between_holds_ends_the_first():
     lift = np.concatenate([plank(4.0), plank(4.0)])  # 3 s on the floor between them
     engine, _ = run("side-plank", {"hip_lift_ratio": lift, **body_line(np.full(len(lift), 178.0))})

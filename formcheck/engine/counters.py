@@ -362,8 +362,11 @@ class HoldTimer:
         return self.active and self._below_since is not None and self._back_since is None
 
     def stop(self, t_s: float) -> float:
-        """End the hold now (the set or the shot ended); returns its end, the dip's start if in one."""
-        if not self.dipping:
+        """End the hold now (the set or the shot ended); returns its end, the dip's start if in one:
+        hips back up for less than HOLD_DEBOUNCE_S have not returned yet (a rendered kneeling plank
+        filmed from 1.7 m: lying at its end, MediaPipe's hips read above the exit for 0.2 s as the
+        video ended, and the hold ran 2.4 s on, its lying told as a sag)."""
+        if self._below_since is None:
             self._below_since = t_s
         self.active = False
         return self._below_since
