@@ -209,6 +209,47 @@ def test_a_rep_that_settles_above_its_end_level_after_a_dip_below_rest_ends_ther
     assert [r.metrics["range_deg"] for r in reps[::2]] == pytest.approx([20.0, 20.0], abs=0.5)
 
 
+def test_a_joint_lost_for_a_frame_or_two_mid_rep_does_not_split_it():
+    """From 1.7 m MediaPipe lost a kneeling clam's opening knee for 0.07-0.13 s mid-rep: the rep was
+    split, and a piece told too_fast or small_range. A rep ends only where it stays down (0.1 s)."""
+    signal = clam_reps(3, rest_s=2.0)
+    period = 1.0 + 0.3 + 1.0 + 0.8
+    for at_s in (2.0 + period + 0.5, 2.0 + 2 * period + 1.1):  # mid-lift, and at the top
+        signal[int(at_s * FPS) : int(at_s * FPS) + 3] = 5.0  # 3 frames back at rest: 0.07 s
+    _, events = run("clamshell", {"thigh_opening_deg": signal})
+    reps = reps_of(events)
+    assert len(reps) == 3
+    assert [r.metrics["range_deg"] for r in reps] == pytest.approx([50.0] * 3, abs=0.5)
+    assert all(r.faults == [] for r in reps)
+    assert [r.metrics["up_s"] for r in reps] == pytest.approx([0.6] * 3, abs=0.1)
+
+
+def test_a_set_that_ends_as_a_rep_comes_down_counts_it():
+    """The video ends two frames after the last rep fell below its end level: not yet confirmed,
+    but the rep is over, and it ends where it fell."""
+    signal = clam_reps(2, tail_s=0.0, gap_s=0.0)
+    last_top = int((1.0 + 2.3 + 1.0 + 0.3) * FPS)  # the end of the second rep's pause at the top
+    down = last_top + int(np.argmax(signal[last_top:] <= 5.0 + 0.35 * 50.0))
+    _, events = run("clamshell", {"thigh_opening_deg": signal[: down + 2]})
+    reps = reps_of(events)
+    assert len(reps) == 2
+    assert reps[1].end_s == pytest.approx(down / FPS, abs=0.01)
+
+
+def test_a_quick_lift_after_a_wait_at_the_bottom_is_timed_from_leaving_it():
+    """From 1.7 m the pose model read a kneeling clam's closing knee below its rest; coming back up
+    from that dip started the next rep, which then waited a second at the bottom before a quick
+    lift. The lift is timed from leaving the bottom of the range, so it is told too fast."""
+    first = clam_reps(1, rest_s=2.0, gap_s=0.5, tail_s=0.0)
+    dip = 5.0 - 4.0 * np.sin(np.linspace(0.0, math.pi, int(0.6 * FPS)))  # 4 deg below rest
+    quick = clam_reps(1, rest_s=1.0, up_s=0.25, tail_s=1.0)
+    _, events = run("clamshell", {"thigh_opening_deg": np.concatenate([first, dip, quick])})
+    reps = reps_of(events)
+    assert len(reps) == 2
+    assert reps[1].metrics["up_s"] < 0.4
+    assert [f.code for f in reps[1].faults] == ["too_fast"]
+
+
 def test_getting_into_position_never_counts():
     signal = clam_reps(3)
     _, events = run("clamshell", {"thigh_opening_deg": signal}, setup={"torso_facing_ratio": 0.1})

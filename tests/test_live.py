@@ -19,6 +19,7 @@ from conftest import fixture_track, kept_frames
 from formcheck.capture import Captured, LatestFrame, paced
 from formcheck.display import NoWindow
 from formcheck.engine import FrameMetrics
+from formcheck.engine.counters import END_CONFIRM_S
 from formcheck.engine.setup import frame_problems
 from formcheck.exercises import load_exercise
 from formcheck.feedback import Coach, Cue, CueKind, Speaker, make_speaker
@@ -261,10 +262,11 @@ def test_start_gate_waits_for_a_still_start_position_then_counts_down():
 def test_live_counts_the_clamshell_like_analyze_and_saves_after_every_rep(clam, tmp_path):
     offline = analyze_track(clam, load_exercise("clamshell")).engine.reps
     session = session_for(clam, "clamshell", tmp_path)
-    feed(session, clam, until_s=offline[2].end_s + 0.05)
+    told_s = offline[2].end_s + END_CONFIRM_S + 0.05  # the third rep's end, once it stayed down
+    feed(session, clam, until_s=told_s)
     saved = json.loads((tmp_path / "scorecard.json").read_text())
     assert saved["summary"]["reps"] == 3  # on disk the moment the third rep ended
-    feed_rest = [(i, t) for i, t in enumerate(clam.t_s) if t > offline[2].end_s + 0.05]
+    feed_rest = [(i, t) for i, t in enumerate(clam.t_s) if t > told_s]
     for i, t in feed_rest:
         session.step(Captured(i, float(t), GREY, time.monotonic()))
     card = session.finish(EndReason.SOURCE_ENDED).to_dict()
@@ -310,19 +312,19 @@ def test_pause_drops_the_open_rep_and_restart_discards_the_set(clam, tmp_path):
             session.step(Captured(i, t, GREY, time.monotonic())) for i, t in frames if after_s < t <= until_s
         ]
 
-    play(-1, offline[1].end_s + 0.1)
+    play(-1, offline[1].end_s + END_CONFIRM_S + 0.1)
     assert len(session.engine.reps) == 2
     session.handle_key(ord(" "))  # pause in the middle of rep 3
-    assert all(f is None for f in play(offline[1].end_s + 0.1, offline[2].peak_s))
+    assert all(f is None for f in play(offline[1].end_s + END_CONFIRM_S + 0.1, offline[2].peak_s))
     session.handle_key(ord(" "))
-    play(offline[2].peak_s, offline[3].end_s + 0.1)
+    play(offline[2].peak_s, offline[3].end_s + END_CONFIRM_S + 0.1)
     # rep 3 was under way at the pause: dropped, not half-counted; rep 4 counts
     assert len(session.engine.reps) == 3
     assert session.engine.reps[-1].peak_s == pytest.approx(offline[3].peak_s, abs=0.25)
     session.handle_key(ord("r"))
     assert session.engine is None
     assert json.loads((tmp_path / "scorecard.json").read_text())["summary"]["reps"] == 0
-    play(offline[3].end_s + 0.1, np.inf)
+    play(offline[3].end_s + END_CONFIRM_S + 0.1, np.inf)
     card = session.finish(EndReason.QUIT).to_dict()
     # reps 5 and 6 came straight after the restart, with no start position held: not counted;
     # the set counted again from the start position: 6 reps

@@ -37,6 +37,14 @@ SMALL_REP_MIN_S = 1.0
 # and merged with the one after. Judgment: rendered rests between reps last 1-1.5 s.
 SETTLE_S = 0.5
 SETTLE_BAND = 0.25
+# A rep ends where its signal falls to its end level, unless it is seen back above it within this
+# time: a shorter drop is the pose model losing the joint for a frame or two, not the movement's end.
+# Rendered kneeling clams from 1.7 m (slim body): MediaPipe's opening knee fell to rest for 0.07 s
+# mid-rep (two frames at 15 frames/s) and back; the rep was split in two, and a piece was told
+# too_fast or small_range. The shared edited leg-lift clip fell for 0.13 s (five frames at 30) and
+# then its cross-dissolve threw the leg up: a fall that only a cut, the signal's loss or the set's end
+# follows ends the rep too. Judgment, between the two.
+END_CONFIRM_S = 0.1
 # A rep or hold whose signal cannot be measured this long is abandoned.
 LOST_SIGNAL_S = 2.0
 # A hold's entry must persist this long (brief wobbles do not start it), and so must the hips' return
@@ -55,7 +63,10 @@ TOP_FRACTION = 0.9
 # ...and the lift from the last moment below this share of it where that came before the rep's
 # start, as a small rep's does: its start band (half its start rise) is a third of it (rendered
 # 5 deg clams from 0.9 m rose 2.3-2.4 deg in the picture through MediaPipe; timed from that band
-# their lifts of 1.3-1.5 s read 0.33 s, too fast; from the bottom tenth 0.93-1.2).
+# their lifts of 1.3-1.5 s read 0.33 s, too fast; from the bottom tenth 0.93-1.2); or where a rep
+# waited there for SETTLE_S after its start, from the end of that wait (rendered kneeling clam from
+# 1.7 m, the slim body's quick rep: started on the rise out of a dip below rest, timed from there,
+# 1.1 s, and passed).
 BOTTOM_FRACTION = 0.1
 
 
@@ -85,7 +96,8 @@ class RepCounter:
 
     A rep starts when the signal rises ``start_rise`` above its base (the resting level, or the
     lowest point since the last rep when the person did not come all the way down), peaks, and
-    ends when it falls back below ``end_fraction`` of its range, or comes to rest in its lower half
+    ends when it falls back below ``end_fraction`` of its range and is not seen back above it at
+    once (END_CONFIRM_S: a joint lost for a frame is no end), or comes to rest in its lower half
     (SETTLE_S: a base the pose model read too low cannot hold it up). Anything smaller than
     ``min_range`` is jitter, not a rep. The gap between the start and end thresholds is the
     hysteresis that stops noise around one threshold from double-counting. After a still rest the
@@ -100,6 +112,8 @@ class RepCounter:
     base: float = 0.0
     start_rise: float = 0.0  # the rise that started the current rep (see _start_rise)
     end_s: float = 0.0  # when the last rep ended: its fall below the end level, or its settling
+    _below_end_s: float | None = None  # first frame of the current rep's stay at or below its end level
+    _fell_s: float | None = None  # ...of its latest such stay, if it came back up
     _quiet_rise: float | None = None
     _rest: deque = field(default_factory=deque)
     _floor: float | None = None
@@ -116,6 +130,7 @@ class RepCounter:
     def reset(self) -> None:
         self.phase = RepPhase.REST
         self.rest_level = self._floor = self._low_s = self._still_s = self._quiet_rise = None
+        self._below_end_s = self._fell_s = None
         self._armed = False
         self._rest.clear()
         self._recent.clear()
@@ -165,10 +180,13 @@ class RepCounter:
         """Feed one frame (None = signal not measurable): the rep's start, end or abort, or None."""
         if value is None:
             if self._last_seen_s is not None and t_s - self._last_seen_s > LOST_SIGNAL_S:
+                ended = self.stop()
                 was_up = self.phase is RepPhase.UP
                 self.reset()
                 self._last_seen_s = None
-                return Change.ABORT if was_up else None
+                return Change.END if ended else Change.ABORT if was_up else None
+            if self._down_for(t_s) is not None:  # came down, then unseen: nothing says it went on
+                return self._end(self._down_for(t_s), t_s, self._steady)
             return None
         self._last_seen_s = t_s
         self._recent.append(value)
@@ -193,20 +211,51 @@ class RepCounter:
                 self.peak, self.peak_s = value, t_s
                 self._trace = [(t_s, value)]
                 self._lead = [(t, v) for t, v in self._rest if t < t_s]  # (this frame is the trace's)
+                self._below_end_s = self._fell_s = None
                 return Change.START
             return None
         self._trace.append((t_s, value))
         if value > self.peak:
             self.peak, self.peak_s = value, t_s
-        settled_s = self._settled_since(t_s)
-        if value <= self.base + self.spec.end_fraction * (self.peak - self.base) or settled_s is not None:
-            self.phase, self.end_s = RepPhase.REST, t_s if settled_s is None else settled_s
-            self._floor = max(value, self._steady)
-            self._low_s = self._still_s = t_s
-            self._rest.clear()
-            self._rest.append((t_s, self._floor))
-            return Change.END
-        return None
+        if value > self.base + self.spec.end_fraction * (self.peak - self.base):
+            self._below_end_s = None
+        elif self._below_end_s is None:
+            self._below_end_s = self._fell_s = t_s
+        ends = [s for s in (self._down_for(t_s), self._settled_since(t_s)) if s is not None]
+        return self._end(min(ends), t_s, value) if ends else None
+
+    def _down_for(self, t_s: float) -> float | None:
+        """When the rep fell to its end level, if it has not been seen back above it since, for
+        END_CONFIRM_S; else None."""
+        down_s = self._below_end_s
+        return (
+            down_s
+            if self.phase is RepPhase.UP and down_s is not None and t_s - down_s >= END_CONFIRM_S
+            else None
+        )
+
+    def _end(self, end_s: float, t_s: float, value: float) -> Change:
+        """End the rep at ``end_s`` (decided at ``t_s``): the rest starts from ``value``."""
+        self.phase, self.end_s = RepPhase.REST, end_s
+        self._below_end_s = self._fell_s = None
+        self._floor = max(value, self._steady)
+        self._low_s = self._still_s = t_s
+        self._rest.clear()
+        self._rest.append((t_s, self._floor))
+        return Change.END
+
+    def stop(self) -> bool:
+        """The set, the shot or the signal ended: whether a rep under way had come back down to its
+        end level (for less than END_CONFIRM_S, or since risen again: the shared edited leg-lift
+        clip's cross-dissolve threw the leg up just after a lift came down), and so ends at its
+        latest fall there (``end_s``), with its peak before it."""
+        if self.phase is not RepPhase.UP or self._fell_s is None:
+            return False
+        self._trace = [(t, v) for t, v in self._trace if t <= self._fell_s]
+        self.peak_s, self.peak = max(self._trace, key=lambda tv: tv[1])
+        self.phase, self.end_s = RepPhase.REST, self._fell_s
+        self._below_end_s = self._fell_s = None
+        return True
 
     def _settled_since(self, t_s: float) -> float | None:
         """When the rep came to rest in the lower half of its range, if it has stayed there, still,
@@ -244,13 +293,30 @@ class RepCounter:
 
     def tempo_s(self, end_s: float) -> tuple[float, float]:
         """(up_s, down_s): from the start (or from last leaving the bottom of the range, where that
-        came first) to first reaching the top of the range, and from last leaving it to the end."""
+        came first, or after a wait there) to first reaching the top of the range, and from last
+        leaving it to the end."""
         top = self.base + TOP_FRACTION * self.range
         at_top = [t for t, v in self._trace if v >= top] or [self.peak_s]
         bottom = self.base + BOTTOM_FRACTION * self.range
+        waited_s = self._waited_at_bottom_s(bottom, at_top[0])
         below = [t for t, v in self._lead + self._trace if v <= bottom and t <= at_top[0]]
         lift_start = min(self.start_s, below[-1]) if below else self.start_s
-        return at_top[0] - lift_start, end_s - at_top[-1]
+        return at_top[0] - (waited_s if waited_s is not None else lift_start), end_s - at_top[-1]
+
+    def _waited_at_bottom_s(self, bottom: float, until_s: float) -> float | None:
+        """The end of the rep's last wait at the bottom of its range before ``until_s``: at or below
+        ``bottom`` for SETTLE_S since it started (a start on the rise out of a dip below rest)."""
+        left_s = since_s = None
+        for t, v in self._trace:
+            if t > until_s:
+                break
+            if v > bottom:
+                since_s = None
+                continue
+            since_s = t if since_s is None else since_s
+            if t - since_s >= SETTLE_S:
+                left_s = t
+        return left_s
 
 
 @dataclass

@@ -209,10 +209,10 @@ class ExerciseEngine:
         return events
 
     def _cut(self, events: list[Event]) -> None:
-        """Nothing carries across a cut: an open rep is dropped, an open hold ends."""
+        """Nothing carries across a cut: an open rep is dropped (or ends, if back down), an open hold ends."""
         if self.rep_counter is not None:
+            self._stop_reps(events)
             self.rep_counter.reset()
-            self._rep_watches = []
         if self.hold_timer is not None:
             if self.hold_timer.active:
                 self._end_hold(self.hold_timer.stop(self.last_t_s), events)
@@ -228,9 +228,7 @@ class ExerciseEngine:
             events.append(HoldStarted(m.t_s, len(self.holds) + 1))
         elif change is Change.END:
             self._end_hold(timer.end_s, events)
-            if self.rep_counter is not None and self.rep_counter.phase is RepPhase.UP:
-                self.rep_counter.reset()
-                self._rep_watches = []
+            self._stop_reps(events)
             return False
         if not timer.active:
             return False
@@ -289,6 +287,18 @@ class ExerciseEngine:
         self.holds.append(hold)
         self._note_unseen(self._hold_watches, end_s, 1, events)
         events.append(HoldEnded(end_s, hold))
+
+    def _stop_reps(self, events: list[Event]) -> None:
+        """The set, the shot or the hold ended: a rep already back down at its end level ends there,
+        one still under way is dropped."""
+        counter = self.rep_counter
+        if counter is None:
+            return
+        if counter.stop():
+            self._end_rep(counter.end_s, events)
+        if counter.phase is RepPhase.UP:
+            counter.reset()
+            self._rep_watches = []
 
     def _update_reps(self, m: FrameMetrics, active: bool, events: list[Event]) -> None:
         counter = self.rep_counter
@@ -435,11 +445,13 @@ class ExerciseEngine:
         return self._range_peak - self._range_rest
 
     def finish(self) -> list[Event]:
-        """Close the set: end an open hold, drop an unfinished rep, report a set-up never matched."""
+        """Close the set: end an open hold and a rep back down, drop an unfinished rep, report a
+        set-up never matched."""
         events: list[Event] = []
         t = self.last_t_s
         if self.hold_timer is not None and self.hold_timer.active:
             self._end_hold(self.hold_timer.stop(t), events)
+        self._stop_reps(events)
         codes = {w.code for w in self.warnings}
         if not self._seen_person and "no_person" not in codes:
             self._warn(Warning("no_person", 0.0, "No person was found in the video."), events)
