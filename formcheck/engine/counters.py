@@ -185,9 +185,8 @@ class RepCounter:
                 self.reset()
                 self._last_seen_s = None
                 return Change.END if ended else Change.ABORT if was_up else None
-            if self._down_for(t_s) is not None:  # came down, then unseen: nothing says it went on
-                return self._end(self._down_for(t_s), t_s, self._steady)
-            return None
+            down_s = self._down_for(t_s)  # came down, then unseen: nothing says it went on
+            return self._end(down_s, t_s, self._steady) if down_s is not None else None
         self._last_seen_s = t_s
         self._recent.append(value)
         if self.phase is RepPhase.REST:
