@@ -297,10 +297,11 @@ class RepCounter:
         top = self.base + TOP_FRACTION * self.range
         at_top = [t for t, v in self._trace if v >= top] or [self.peak_s]
         bottom = self.base + BOTTOM_FRACTION * self.range
-        waited_s = self._waited_at_bottom_s(bottom, at_top[0])
-        below = [t for t, v in self._lead + self._trace if v <= bottom and t <= at_top[0]]
-        lift_start = min(self.start_s, below[-1]) if below else self.start_s
-        return at_top[0] - (waited_s if waited_s is not None else lift_start), end_s - at_top[-1]
+        lift_start = self._waited_at_bottom_s(bottom, at_top[0])
+        if lift_start is None:
+            below = [t for t, v in self._lead + self._trace if v <= bottom and t <= at_top[0]]
+            lift_start = min(self.start_s, below[-1]) if below else self.start_s
+        return at_top[0] - lift_start, end_s - at_top[-1]
 
     def _waited_at_bottom_s(self, bottom: float, until_s: float) -> float | None:
         """The end of the rep's last wait at the bottom of its range before ``until_s``: at or below
