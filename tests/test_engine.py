@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from formcheck.engine import ExerciseEngine, FaultRaised, FrameMetrics, RepCompleted
-from formcheck.exercises import load_exercise
+from formcheck.exercises import Exercise, TooHigh, load_exercise
 
 FPS = 30.0
 SETUP_OK = {
@@ -21,7 +22,7 @@ SETUP_OK = {
 
 
 def run(
-    exercise: str,
+    exercise: str | Exercise,
     signals: dict[str, np.ndarray],
     confidence: dict[str, float | np.ndarray] | None = None,
     setup: dict[str, float] | None = None,
@@ -29,7 +30,7 @@ def run(
 ):
     """Feed per-frame metric arrays (all the same length) through a fresh engine; a confidence is
     one number or one per frame; ``cuts`` are the frames that follow a cut."""
-    engine = ExerciseEngine(load_exercise(exercise))
+    engine = ExerciseEngine(exercise if isinstance(exercise, Exercise) else load_exercise(exercise))
     n = len(next(iter(signals.values())))
     events = []
     base = {**SETUP_OK, **(setup or {})}
@@ -308,6 +309,23 @@ def test_from_above_the_feet_rule_flags_a_wide_gap_and_cannot_see_a_small_one(el
     assert reps[1].metrics["feet_gap_ratio"] is not None
     warned = [w.message for w in engine.warnings if "'feet_apart'" in w.message]
     assert (elevation_deg > 37) == any("catches only large ones" in m for m in warned)
+
+
+@pytest.mark.parametrize("too_high", [False, True])
+def test_a_rule_a_camera_too_high_cannot_see_is_said_unseen_and_never_checked(too_high):
+    """A rep-end rule (the range's) named unseen by [too_high] is not checked once the camera is seen
+    from that high: 17 deg clams are told small only where it is not."""
+    clam = load_exercise("clamshell")
+    limit = TooHigh(elevation_deg=45.0, words="lower the camera", unseen=("small_range",))
+    exercise = replace(clam, too_high=limit) if too_high else clam
+    signal = clam_reps(3, high=22.0)
+    elevation = {"camera_elevation_deg": np.full(len(signal), 60.0), "camera_yaw_deg": np.zeros(len(signal))}
+    engine, events = run(exercise, {"thigh_opening_deg": signal, **elevation})
+    reps = reps_of(events)
+    assert [r.metrics["range_deg"] for r in reps] == [17.0] * 3
+    assert [[f.code for f in r.faults] for r in reps] == [[] if too_high else ["small_range"]] * 3
+    said = [w.message for w in engine.warnings if "'small_range' is not checked" in w.message]
+    assert len(said) == too_high
 
 
 def test_unseen_metric_raises_no_fault_but_says_it_cannot_see():

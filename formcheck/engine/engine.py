@@ -399,6 +399,8 @@ class ExerciseEngine:
         summary = {**rep_metrics, "duration_s": t_s - counter.start_s}
         if self._off_view(self._last_frame, counter.spec.signal):  # its range is not the body's
             summary["range_deg"] = None
+        for metric in self.blind_metrics & summary.keys():  # said "can't see": not checked
+            summary[metric] = None
         watches = self._rep_watches
         # every rule concludes before any is reported, so a cause found last still implies
         new = [
