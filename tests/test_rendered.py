@@ -281,6 +281,20 @@ def test_from_above_a_kneeling_clam_says_it_cannot_see_the_feet_rather_than_part
     assert all(w["at_s"] <= 2.5 and "hip height" in w["message"] for w in said.values())
 
 
+@pytest.mark.parametrize("live", [False, True])
+def test_from_above_a_kneeling_clam_whose_knee_is_lost_is_not_told_its_full_reps_are_small(live):
+    """From 1.7 m (66 deg down) MediaPipe loses this slim body's opening knee mid-rep: its correct
+    50-degree clams read 21-24 degrees (live 13-17, under the 20 limit), where small clams from there
+    read 9-19. The range is said not checked, with the camera's height, and no rep is told small."""
+    track, truth = _rendered_fixture("rendered_side-plank-clamshell_feet_apart_slim_1.7m")
+    exercise = load_exercise("side-plank-clamshell")
+    reps, holds = truth_reps_and_holds(truth)
+    result = evaluate_track(track, exercise, reps, holds, live)
+    assert result.count_exact
+    assert all("small_range" not in o.found for o in result.outcomes)
+    assert all("small_range" in o.unseen for o in result.outcomes[:3])
+
+
 @pytest.mark.parametrize(
     "name",
     [
