@@ -260,10 +260,9 @@ def _set_table(x: ExerciseSet, column: tuple[str, str] | None) -> list[str]:
         width = max(len(heading), 6)
         lines.append(f"{'rep':>3}  {'time':>12}  {'range':>6}  {heading:>{width}}  {'score':>5}  shortcuts")
         for r in x.reps:
-            value = r.metrics.get(metric)
-            shown = "" if not metric else UNSEEN if value is None else f"{value:5.0f}°"
+            shown = _degrees(r.metrics.get(metric)) if metric else ""
             lines.append(
-                f"{r.index:>3}  {r.start_s:5.1f}-{r.end_s:5.1f}s  {r.metrics['range_deg']:5.0f}°  "
+                f"{r.index:>3}  {r.start_s:5.1f}-{r.end_s:5.1f}s  {_degrees(r.metrics['range_deg']):>6}  "
                 f"{shown:>{width}}  {r.score:>5}  "
                 f"{', '.join(f.code for f in r.faults) or 'none'}"
             )
@@ -276,6 +275,10 @@ def _set_table(x: ExerciseSet, column: tuple[str, str] | None) -> list[str]:
                 f"{h.good_form_s:8.1f}s  {h.score:>5}  {codes}"
             )
     return lines
+
+
+def _degrees(value: float | None) -> str:
+    return UNSEEN if value is None else f"{value:5.0f}°"
 
 
 def scorecard_from_analysis(analysis) -> Scorecard:

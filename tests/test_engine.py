@@ -314,7 +314,7 @@ def test_from_above_the_feet_rule_flags_a_wide_gap_and_cannot_see_a_small_one(el
 @pytest.mark.parametrize("too_high", [False, True])
 def test_a_rule_a_camera_too_high_cannot_see_is_said_unseen_and_never_checked(too_high):
     """A rep-end rule (the range's) named unseen by [too_high] is not checked once the camera is seen
-    from that high: 17 deg clams are told small only where it is not."""
+    from that high, and its measure is reported unseen: 17 deg clams are told small only where it is not."""
     clam = load_exercise("clamshell")
     limit = TooHigh(elevation_deg=45.0, words="lower the camera", unseen=("small_range",))
     exercise = replace(clam, too_high=limit) if too_high else clam
@@ -322,7 +322,7 @@ def test_a_rule_a_camera_too_high_cannot_see_is_said_unseen_and_never_checked(to
     elevation = {"camera_elevation_deg": np.full(len(signal), 60.0), "camera_yaw_deg": np.zeros(len(signal))}
     engine, events = run(exercise, {"thigh_opening_deg": signal, **elevation})
     reps = reps_of(events)
-    assert [r.metrics["range_deg"] for r in reps] == [17.0] * 3
+    assert [r.metrics["range_deg"] for r in reps] == [None if too_high else 17.0] * 3
     assert [[f.code for f in r.faults] for r in reps] == [[] if too_high else ["small_range"]] * 3
     said = [w.message for w in engine.warnings if "'small_range' is not checked" in w.message]
     assert len(said) == too_high

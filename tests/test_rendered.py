@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 
@@ -293,6 +294,10 @@ def test_from_above_a_kneeling_clam_whose_knee_is_lost_is_not_told_its_full_reps
     assert result.count_exact
     assert all("small_range" not in o.found for o in result.outcomes)
     assert all("small_range" in o.unseen for o in result.outcomes[:3])
+    card = scorecard_from_analysis(analyze_track(track, exercise))
+    assert [r["metrics"]["range_deg"] for r in card.to_dict()["reps"]] == [None] * 3
+    ranges = re.findall(r"^  [123] +[\d.]+- *[\d.]+s +(\S+)", card.table(), flags=re.MULTILINE)
+    assert ranges == ["unseen"] * 3
 
 
 @pytest.mark.parametrize(

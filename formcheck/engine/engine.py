@@ -396,11 +396,11 @@ class ExerciseEngine:
             "up_s": round(up_s, 2),
             "down_s": round(down_s, 2),
         }
+        for metric in self.blind_metrics & rep_metrics.keys():  # said "can't see": unseen, unchecked
+            rep_metrics[metric] = None
         summary = {**rep_metrics, "duration_s": t_s - counter.start_s}
         if self._off_view(self._last_frame, counter.spec.signal):  # its range is not the body's
             summary["range_deg"] = None
-        for metric in self.blind_metrics & summary.keys():  # said "can't see": not checked
-            summary[metric] = None
         watches = self._rep_watches
         # every rule concludes before any is reported, so a cause found last still implies
         new = [
