@@ -277,7 +277,7 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
     # rules not checked from there
     kneeling_clam = load_exercise("side-plank-clamshell")
     assert kneeling_clam.too_high.elevation_deg == 55.0
-    assert kneeling_clam.too_high.unseen == ("hip_sag", "feet_apart", "small_range")
+    assert kneeling_clam.too_high.unseen == ("hip_sag", "feet_apart", "small_range", "trunk_rotation")
     assert load_exercise("side-plank").too_high is None
     for table, words in (
         ({"elevation_deg": 95.0, "words": "lower it"}, ["'elevation_deg'", "between 0 and 90"]),
