@@ -507,10 +507,10 @@ def test_a_progressions_correct_plank_seen_from_above_is_not_told_its_trunk_turn
     assert [f["code"] for f in hold["faults"]] == []
 
 
-@pytest.mark.parametrize("exercise", ["side-plank", "side-plank-clamshell"])
+@pytest.mark.parametrize("exercise", ["side-plank", "side-plank-leg-lift"])
 def test_a_trunk_turned_during_a_plank_seen_from_above_is_caught_live(exercise):
     """The stacks it is read against are the hold's start position's, not a window that fills
-    with the turned frames."""
+    with the turned frames. (The kneeling plank's turn is not checked from this high: [too_high].)"""
     fault = Fault("trunk_rotation", next(k for k in FAULTS[exercise] if k.code == "trunk_rotation").severe)
     sim = simulate(exercise, [fault], view=View.FRONT_RAISED, seed=0)
     (hold,) = replay_live(sim.track, load_exercise(exercise)).to_dict()["holds"]
