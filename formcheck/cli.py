@@ -1,4 +1,4 @@
-"""The formcheck command: analyze, live, extract, exercises, simulate."""
+"""The formcheck command: analyze, live, extract, report, exercises, simulate, render."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _out_dir(path: Path) -> Path:
     return path
 
 
-RESULT_FILES = ("scorecard.json", "reps.csv", "annotated.mp4")
+RESULT_FILES = ("scorecard.json", "reps.csv", "report.html", "annotated.mp4")
 
 
 def _holds_result(path: Path) -> bool:
@@ -50,6 +50,11 @@ def _result_dir(input_path: Path, out: Path | None, overwrite: bool) -> Path:
         n += 1
         candidate = base.with_name(f"{base.name}-{n}")
     return candidate
+
+
+def _listed(paths) -> str:
+    *first, last = [str(p) for p in paths]
+    return f"{', '.join(first)} and {last}" if first else last
 
 
 class _Progress:
@@ -245,9 +250,9 @@ def analyze(
     _require_person(track, path)
     analysis = analyze_track(track, exercise, _side(side))
     card = scorecard_from_analysis(analysis)
-    json_path, csv_path = card.write(out_dir)
+    written = card.write(out_dir)
     click.echo(card.table())
-    click.echo(f"\nWrote {json_path} and {csv_path}")
+    click.echo(f"\nWrote {_listed(written)}")
     if no_video:
         return
     if video_path is None:
@@ -304,7 +309,7 @@ def live(
 ) -> None:
     """Check your form live on a webcam: skeleton, angles, rep counter, cues as you go.
 
-    The scorecard (scorecard.json, reps.csv) is saved after every rep or hold, and when the
+    The scorecard (scorecard.json, reps.csv, report.html) is saved after every rep or hold, and when the
     session ends: q in the window, Ctrl-C, closing the window, or the camera stopping.
     """
     import time
@@ -369,7 +374,7 @@ def live(
             speaker.close()
     click.echo(card.table())
     click.echo(f"\nSession ended: {session.ended.words}. Live: {session.stats.line(session.clock())}.")
-    click.echo(f"Wrote {out_dir / 'scorecard.json'} and {out_dir / 'reps.csv'}")
+    click.echo(f"Wrote {_listed(out_dir / name for name in RESULT_FILES[:3])}")
 
 
 @cli.command()
@@ -593,6 +598,29 @@ def render(
         + " and ".join(f"{h * 100:.1f}" for h in checks["support_above_mat_max_m"])
         + " cm above the mat."
     )
+
+
+@cli.command()
+@click.argument("scorecard", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The page to write [default: report.html beside the scorecard].",
+)
+def report(scorecard: Path, output: Path | None) -> None:
+    """Print a saved scorecard.json (or a result folder's) as a table and write it as report.html."""
+    from formcheck.atomic import atomic_path, write_synced
+    from formcheck.report import read_scorecard, report_html, text_table
+
+    card = read_scorecard(scorecard)
+    output = output or (scorecard if scorecard.is_dir() else scorecard.parent) / "report.html"
+    _out_dir(output.parent if str(output.parent) else Path("."))
+    with atomic_path(output) as tmp:
+        write_synced(tmp, report_html(card).encode("utf-8"))
+    click.echo(text_table(card))
+    click.echo(f"\nWrote {output}")
 
 
 @cli.command()

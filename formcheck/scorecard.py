@@ -1,4 +1,5 @@
-"""The Scorecard (DESIGN.md's ``formcheck.scorecard/1``) and its JSON, CSV and terminal writers."""
+"""The Scorecard (DESIGN.md's ``formcheck.scorecard/1``) and its writers: JSON, CSV, and (from the
+JSON form, in report.py) the terminal table and report.html."""
 
 from __future__ import annotations
 
@@ -13,12 +14,8 @@ from pathlib import Path
 from formcheck.atomic import atomic_path, write_synced
 from formcheck.engine import Fault, HoldRecord, RepRecord, Warning
 from formcheck.engine.views import ViewWindow
-from formcheck.exercises import load_exercise
 from formcheck.pose import SourceInfo
-
-SCHEMA = "formcheck.scorecard/1"
-# How a measure the camera could not see is shown in the table and the CSV (null in the JSON).
-UNSEEN = "unseen"
+from formcheck.report import SCHEMA, UNSEEN, report_html, text_table
 
 
 def _finite(value):
@@ -224,61 +221,23 @@ class Scorecard:
                 ]
             )
 
-    def write(self, out_dir: Path) -> tuple[Path, Path]:
-        """Write scorecard.json and reps.csv atomically, both or neither."""
-        json_path, csv_path = out_dir / "scorecard.json", out_dir / "reps.csv"
-        with atomic_path(csv_path) as csv_tmp, atomic_path(json_path) as json_tmp:
-            for tmp, text in ((csv_tmp, self.to_csv()), (json_tmp, self.to_json())):
+    def write(self, out_dir: Path) -> tuple[Path, Path, Path]:
+        """Write scorecard.json, reps.csv and report.html atomically, all or none."""
+        paths = out_dir / "scorecard.json", out_dir / "reps.csv", out_dir / "report.html"
+        card_json = self.to_json()
+        texts = card_json, self.to_csv(), report_html(json.loads(card_json))  # the report is the JSON's
+        with (
+            atomic_path(paths[2]) as html_tmp,
+            atomic_path(paths[1]) as csv_tmp,
+            atomic_path(paths[0]) as json_tmp,
+        ):
+            for tmp, text in zip((json_tmp, csv_tmp, html_tmp), texts, strict=True):
                 write_synced(tmp, text.encode("utf-8"))
-        return json_path, csv_path
+        return paths
 
     def table(self) -> str:
         """The readable summary printed at the end of a run."""
-        column = load_exercise(self.exercise).report_column
-        lines = [
-            f"{self.exercise} - working side: {self.side} - {len(self.reps)} reps, {len(self.holds)} holds"
-            + (f", mean score {self.mean_score:g}" if self.mean_score is not None else "")
-        ]
-        for x in self.sets:
-            if len(self.sets) > 1:
-                score = f", mean score {x.mean_score:g}" if x.mean_score is not None else ""
-                lines.append(
-                    f"set {x.index} ({x.side} side): {len(x.reps)} reps, {len(x.holds)} holds{score}"
-                )
-            lines.extend(_set_table(x, column))
-        for w in self.warnings:
-            lines.append(f"! {w.at_s:5.1f}s {w.code}: {w.message}")
-        return "\n".join(lines)
-
-
-def _set_table(x: ExerciseSet, column: tuple[str, str] | None) -> list[str]:
-    """The set's reps and holds as text; ``column`` is the exercise's extra rep column (its
-    [report] column: metric, heading)."""
-    lines = []
-    if x.reps:
-        metric, heading = column or ("", "")
-        width = max(len(heading), 6)
-        lines.append(f"{'rep':>3}  {'time':>12}  {'range':>6}  {heading:>{width}}  {'score':>5}  shortcuts")
-        for r in x.reps:
-            shown = _degrees(r.metrics.get(metric)) if metric else ""
-            lines.append(
-                f"{r.index:>3}  {r.start_s:5.1f}-{r.end_s:5.1f}s  {_degrees(r.metrics['range_deg']):>6}  "
-                f"{shown:>{width}}  {r.score:>5}  "
-                f"{', '.join(f.code for f in r.faults) or 'none'}"
-            )
-    if x.holds:
-        lines.append(f"{'hold':>4}  {'time':>12}  {'length':>7}  {'good form':>9}  {'score':>5}  shortcuts")
-        for h in x.holds:
-            codes = ", ".join(sorted({f.code for f in h.faults})) or "none"
-            lines.append(
-                f"{h.index:>4}  {h.start_s:5.1f}-{h.end_s:5.1f}s  {h.duration_s:6.1f}s  "
-                f"{h.good_form_s:8.1f}s  {h.score:>5}  {codes}"
-            )
-    return lines
-
-
-def _degrees(value: float | None) -> str:
-    return UNSEEN if value is None else f"{value:5.0f}°"
+        return text_table(_finite(self.to_dict()))
 
 
 def scorecard_from_analysis(analysis) -> Scorecard:

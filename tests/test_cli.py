@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -377,3 +379,83 @@ def test_an_interrupt_while_the_temporary_file_is_prepared_leaves_nothing_behind
     with pytest.raises(KeyboardInterrupt), formcheck.atomic.atomic_path(tmp_path / "scorecard.json"):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name, exercise",
+    [
+        ("rendered_clamshell_pelvis_rollback_slim_0.9m", "clamshell"),
+        ("rendered_side-plank-clamshell_hip_sag_average_0.9m", "side-plank-clamshell"),
+    ],
+)
+def test_the_report_page_says_every_rep_hold_shortcut_and_camera_note_and_is_remade_from_the_json(
+    tmp_path, name, exercise
+):
+    """report.html is what a therapist is sent: every rep and hold with its score, every shortcut
+    with its advice, every camera note; `formcheck report` remakes it, and the table, from the JSON."""
+    out = tmp_path / "out"
+    track = Path(__file__).parent / "fixtures" / f"{name}.track.json.gz"
+    r = formcheck("analyze", str(track), "-e", exercise, "--out", str(out), "--no-video")
+    assert r.returncode == 0, r.stderr
+    card = json.loads((out / "scorecard.json").read_text())
+    page = (out / "report.html").read_text()
+    assert card["summary"]["faults"], "the fixture must hold a shortcut for this test to mean anything"
+    body = page.split("<h2>Reps and holds</h2>")[1]
+    rows = re.findall(
+        r'<tr><td class=n>(\d+)</td><td class=n>([\d.]+)-([\d.]+) s</td>.*?score \w+">(\d+)<', body
+    )
+    expected = [(x["index"], x["start_s"], x["end_s"], x["score"]) for x in card["reps"] + card["holds"]]
+    assert [(int(i), float(a), float(b), int(s)) for i, a, b, s in rows] == [
+        (i, pytest.approx(a, abs=0.051), pytest.approx(b, abs=0.051), s) for i, a, b, s in expected
+    ]
+    for x in card["reps"] + card["holds"]:
+        for f in x["faults"]:
+            assert html.escape(f["message"]) in body
+    for w in card["warnings"]:
+        assert html.escape(w["message"]) in page
+    # remade from the JSON alone, elsewhere: the same page, and the table analyze printed
+    moved = tmp_path / "sent" / "scorecard.json"
+    moved.parent.mkdir()
+    moved.write_text((out / "scorecard.json").read_text())
+    r2 = formcheck("report", str(moved))
+    assert r2.returncode == 0, r2.stderr
+    assert (moved.parent / "report.html").read_text() == page
+    assert r2.stdout.split("\nWrote")[0] == r.stdout.split("\nWrote")[0]
+    r3 = formcheck("report", str(out), "-o", str(tmp_path / "mine.html"))  # a result folder
+    assert r3.returncode == 0 and (tmp_path / "mine.html").read_text() == page
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (None, ["No such file"]),
+        ('{"reps": [', ["not JSON"]),
+        ('{"schema": "something/else"}', ["not a formcheck scorecard", "something/else"]),
+        ("drop reps[0].score", ["reps[0].score is missing"]),
+        ("set holds to 3", ["holds is not a list"]),
+    ],
+)
+def test_report_of_a_broken_scorecard_is_one_line_naming_the_field(tmp_path, content, words):
+    path = tmp_path / "scorecard.json"
+    if content is not None and content.startswith(("drop", "set")):
+        out = tmp_path / "out"
+        formcheck(
+            "analyze",
+            str(fixture_track("clamshell_front.mp4")),
+            "-e",
+            "clamshell",
+            "--out",
+            str(out),
+            "--no-video",
+        )
+        card = json.loads((out / "scorecard.json").read_text())
+        if content.startswith("drop"):
+            del card["reps"][0]["score"]
+        else:
+            card["holds"] = 3
+        content = json.dumps(card)
+    if content is not None:
+        path.write_text(content)
+    r = formcheck("report", str(path))
+    assert_one_line_error(r, *words)
+    assert not (tmp_path / "report.html").exists()

@@ -246,7 +246,13 @@ def test_a_full_disk_leaves_complete_files_or_none(tmp_path):
     assert err.strip().splitlines()[-1].startswith("Error: No space left on device")
     assert "annotated.mp4" in err.strip().splitlines()[-1]
     listed = out.split("exit=3")[1].split()
-    assert [n for n in listed if n not in ("valid", "json")] == [".", "..", "reps.csv", "scorecard.json"]
+    assert [n for n in listed if n not in ("valid", "json")] == [
+        ".",
+        "..",
+        "report.html",
+        "reps.csv",
+        "scorecard.json",
+    ]
     assert "valid json" in out  # complete, not half-written
     # no room even for the scorecard: no file at all, and one line
     out, err = on_a_small_disk(4, f"{run}; {report}", tmp_path)

@@ -301,6 +301,9 @@ def test_switching_sides_starts_a_new_set_on_the_other_side(clam, tmp_path):
     assert [r["set"] for r in card["reps"]] == [1] * 6 + [2] * 6
     rows = (tmp_path / "reps.csv").read_text().splitlines()
     assert rows[0].endswith(",set,side") and rows[-1].endswith(",2,left")
+    page = (tmp_path / "report.html").read_text()
+    first, second = page.split("<h2>Set 1 - right side</h2>")[1].split("<h2>Set 2 - left side</h2>")
+    assert [first.count("<tr><td class=n>"), second.count("<tr><td class=n>")] == [6, 6]
 
 
 def test_a_fixed_side_never_switches(clam, tmp_path):

@@ -1,0 +1,388 @@
+"""The scorecard as people read it: the terminal table and ``report.html``, one page to share.
+
+Both are drawn from the scorecard's JSON form (DESIGN.md's ``formcheck.scorecard/1``), so a
+scorecard read back from disk (``formcheck report``) reads exactly as it did when it was written,
+and a physical therapist sent only ``scorecard.json`` sees what the runner saw.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from html import escape
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from formcheck.errors import FormcheckError
+from formcheck.exercises import load_exercise
+
+SCHEMA = "formcheck.scorecard/1"
+# How a measure the camera could not see is shown in the table, the CSV and the report (null in the JSON).
+UNSEEN = "unseen"
+# Scores at or above these are coloured good and fair in report.html (judgment: a warning costs a
+# rep 8-16 points, an error 20-40; a hold scores the share of it held in good form).
+GOOD_SCORE, FAIR_SCORE = 90, 75
+
+# -- reading a scorecard back ------------------------------------------------------------------------
+
+_NUMBER = "number"
+_OPTIONAL_NUMBER = "number or null"
+_FAULT = {"code": str, "severity": str, "message": str}
+_REP = {
+    "index": int,
+    "start_s": _NUMBER,
+    "end_s": _NUMBER,
+    "score": _NUMBER,
+    "metrics": dict,
+    "faults": [_FAULT | {"at_s": _NUMBER}],
+}
+_HOLD = {
+    "index": int,
+    "start_s": _NUMBER,
+    "end_s": _NUMBER,
+    "duration_s": _NUMBER,
+    "good_form_s": _NUMBER,
+    "score": _NUMBER,
+    "faults": [_FAULT | {"start_s": _NUMBER, "end_s": _NUMBER}],
+}
+_SCORECARD = {
+    "schema": str,
+    "exercise": str,
+    "side": str,
+    "source": {"path": str, "fps": _NUMBER, "frames": int, "frames_with_pose": int},
+    "reps": [_REP],
+    "holds": [_HOLD],
+    "warnings": [{"code": str, "at_s": _NUMBER, "message": str}],
+}
+
+
+def _check(value, spec, where: str) -> None:
+    """Raise naming the first field of ``value`` that does not have the shape ``spec`` gives."""
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            raise ValueError(f"{where or 'the file'} is not an object")
+        for key, sub in spec.items():
+            if key not in value:
+                raise ValueError(f"{where + '.' if where else ''}{key} is missing")
+            _check(value[key], sub, f"{where + '.' if where else ''}{key}")
+    elif isinstance(spec, list):
+        if not isinstance(value, list):
+            raise ValueError(f"{where} is not a list")
+        for i, item in enumerate(value):
+            _check(item, spec[0], f"{where}[{i}]")
+    elif spec in (_NUMBER, _OPTIONAL_NUMBER):
+        if value is None and spec == _OPTIONAL_NUMBER:
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{where} is not a number")
+    elif isinstance(value, bool) or not isinstance(value, spec):
+        raise ValueError(f"{where} is not {'a string' if spec is str else 'an ' + spec.__name__}")
+
+
+def read_scorecard(path: Path) -> dict:
+    """A scorecard.json (or a result folder's) read back and checked, with a one-line error naming the
+    file and field."""
+    path = Path(path)
+    if path.is_dir():
+        if not (path / "scorecard.json").is_file():
+            raise FormcheckError(f"{path} holds no scorecard.json.")
+        path = path / "scorecard.json"
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FormcheckError(f"No such file: {path}") from None
+    except OSError as exc:
+        raise FormcheckError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormcheckError(f"{path} is not a formcheck scorecard: not JSON ({exc}).") from None
+    schema = card.get("schema") if isinstance(card, dict) else None
+    if schema != SCHEMA:
+        raise FormcheckError(f"{path} is not a formcheck scorecard (schema {schema!r}; expected {SCHEMA!r}).")
+    try:
+        _check(card, _SCORECARD, "")
+        for i, s in enumerate(card.get("sets") or []):
+            _check(s, {"index": int, "side": str}, f"sets[{i}]")
+    except ValueError as exc:
+        raise FormcheckError(f"{path}: {exc}.") from None
+    return card
+
+
+# -- what both views share ----------------------------------------------------------------------------
+
+
+def _sets(card: dict) -> list[tuple[dict, list[dict], list[dict]]]:
+    """Each set with its reps and holds (a scorecard without ``sets`` is one set)."""
+    sets = card.get("sets") or [{"index": 1, "side": card["side"]}]
+    return [
+        (
+            s,
+            [r for r in card["reps"] if r.get("set", 1) == s["index"]],
+            [h for h in card["holds"] if h.get("set", 1) == s["index"]],
+        )
+        for s in sets
+    ]
+
+
+def _mean_score(reps: list[dict], holds: list[dict]) -> float | None:
+    scores = [x["score"] for x in reps + holds]
+    return round(sum(scores) / len(scores), 1) if scores else None
+
+
+def _report_column(exercise_id: str) -> tuple[str, str] | None:
+    """The exercise's extra rep column (metric, heading); none for an exercise this version lacks."""
+    try:
+        return load_exercise(exercise_id).report_column
+    except FormcheckError:
+        return None
+
+
+def _exercise_name(exercise_id: str) -> str:
+    try:
+        return load_exercise(exercise_id).name
+    except FormcheckError:
+        return exercise_id
+
+
+def degrees_text(value: float | None) -> str:
+    return UNSEEN if value is None else f"{value:5.0f}°"
+
+
+# -- the terminal table -------------------------------------------------------------------------------
+
+
+def text_table(card: dict) -> str:
+    """The readable summary printed at the end of a run."""
+    column = _report_column(card["exercise"])
+    mean = _mean_score(card["reps"], card["holds"])
+    lines = [
+        f"{card['exercise']} - working side: {card['side']} - {len(card['reps'])} reps, "
+        f"{len(card['holds'])} holds" + (f", mean score {mean:g}" if mean is not None else "")
+    ]
+    sets = _sets(card)
+    for s, reps, holds in sets:
+        if len(sets) > 1:
+            set_mean = _mean_score(reps, holds)
+            score = f", mean score {set_mean:g}" if set_mean is not None else ""
+            lines.append(f"set {s['index']} ({s['side']} side): {len(reps)} reps, {len(holds)} holds{score}")
+        lines.extend(_set_lines(reps, holds, column))
+    for w in card["warnings"]:
+        lines.append(f"! {w['at_s']:5.1f}s {w['code']}: {w['message']}")
+    return "\n".join(lines)
+
+
+def _set_lines(reps: list[dict], holds: list[dict], column: tuple[str, str] | None) -> list[str]:
+    """A set's reps and holds as text; ``column`` is the exercise's extra rep column."""
+    lines = []
+    if reps:
+        metric, heading = column or ("", "")
+        width = max(len(heading), 6)
+        lines.append(f"{'rep':>3}  {'time':>12}  {'range':>6}  {heading:>{width}}  {'score':>5}  shortcuts")
+        for r in reps:
+            shown = degrees_text(r["metrics"].get(metric)) if metric else ""
+            lines.append(
+                f"{r['index']:>3}  {r['start_s']:5.1f}-{r['end_s']:5.1f}s  "
+                f"{degrees_text(r['metrics'].get('range_deg')):>6}  "
+                f"{shown:>{width}}  {r['score']:>5}  "
+                f"{', '.join(f['code'] for f in r['faults']) or 'none'}"
+            )
+    if holds:
+        lines.append(f"{'hold':>4}  {'time':>12}  {'length':>7}  {'good form':>9}  {'score':>5}  shortcuts")
+        for h in holds:
+            codes = ", ".join(sorted({f["code"] for f in h["faults"]})) or "none"
+            lines.append(
+                f"{h['index']:>4}  {h['start_s']:5.1f}-{h['end_s']:5.1f}s  {h['duration_s']:6.1f}s  "
+                f"{h['good_form_s']:8.1f}s  {h['score']:>5}  {codes}"
+            )
+    return lines
+
+
+# -- report.html --------------------------------------------------------------------------------------
+
+_STYLE = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2327;max-width:62rem;
+margin:2rem auto;padding:0 1rem}
+h1{font-size:1.6rem;margin:0}h2{font-size:1.15rem;margin:1.8rem 0 .5rem}
+.sub{color:#555;margin:.2rem 0 1rem}
+.tiles{display:flex;gap:.8rem;flex-wrap:wrap}
+.tile{border:1px solid #ddd;border-radius:8px;padding:.5rem .9rem}
+.tile b{display:block;font-size:1.4rem}
+table{border-collapse:collapse;width:100%;margin:.3rem 0}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e3e3e3;vertical-align:top}
+th{font-weight:600;background:#f6f7f7}td.n{text-align:right;white-space:nowrap}
+.good{color:#0a6b2d}.fair{color:#8a5a00}.poor{color:#a1161b}.score{font-weight:700}
+.fault{margin:0 0 .25rem}.fault b{color:#a1161b}.unseen{color:#777;font-style:italic}
+ul{padding-left:1.2rem}li{margin:.2rem 0}footer{color:#777;font-size:.85rem;margin-top:2rem}
+@media print{body{margin:0;max-width:none}}
+"""
+
+
+def _score_class(score: float | None) -> str:
+    if score is None:
+        return ""
+    return "good" if score >= GOOD_SCORE else "fair" if score >= FAIR_SCORE else "poor"
+
+
+def _fault_name(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def _cell_degrees(value: float | None) -> str:
+    return f'<span class="unseen">{UNSEEN}</span>' if value is None else f"{value:.0f}°"
+
+
+def _faults_html(faults: list[dict], in_hold: bool) -> str:
+    if not faults:
+        return '<span class="good">none</span>'
+    items = []
+    for f in faults:
+        when = f"{f['start_s']:.1f}-{f['end_s']:.1f} s" if in_hold else f"at {f['at_s']:.1f} s"
+        items.append(
+            f'<p class="fault"><b>{escape(_fault_name(f["code"]))}</b> ({when}): {escape(f["message"])}</p>'
+        )
+    return "".join(items)
+
+
+def _work_on(card: dict) -> str:
+    """Each shortcut seen, most frequent first, with its advice and where it happened."""
+    seen: dict[str, dict] = {}
+    for kind, records in (("rep", card["reps"]), ("hold", card["holds"])):
+        for x in records:
+            for f in x["faults"]:
+                entry = seen.setdefault(f["code"], {"message": f["message"], "where": []})
+                where = f"{kind} {x['index']}"
+                if where not in entry["where"]:
+                    entry["where"].append(where)
+    if not seen:
+        counted = card["reps"] or card["holds"]
+        return (
+            "<p>No shortcut seen in the checks this camera could make.</p>"
+            if counted
+            else "<p>Nothing was counted: no rep or hold was seen.</p>"
+        )
+    rows = sorted(seen.items(), key=lambda kv: -len(kv[1]["where"]))
+    items = "".join(
+        f"<li><b>{escape(_fault_name(code))}</b> ({len(e['where'])}&times;: {escape(', '.join(e['where']))})"
+        f" - {escape(e['message'])}</li>"
+        for code, e in rows
+    )
+    return f"<ul>{items}</ul>"
+
+
+def _notes(card: dict) -> str:
+    camera = [w for w in card["warnings"] if w["code"] == "camera_view"]
+    other = [w for w in card["warnings"] if w["code"] != "camera_view"]
+    parts = []
+    for title, warnings in (("The camera", camera), ("Notes", other)):
+        if warnings:
+            items = "".join(f"<li>{w['at_s']:.1f} s: {escape(w['message'])}</li>" for w in warnings)
+            parts.append(f"<h2>{title}</h2><ul>{items}</ul>")
+    return "".join(parts)
+
+
+def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: bool) -> str:
+    parts = []
+    if several:
+        parts.append(f"<h2>Set {s['index']} - {escape(s['side'])} side</h2>")
+    views = [v for v in s.get("views") or [] if isinstance(v, dict) and isinstance(v.get("view"), str)]
+    if views:
+        said = "; ".join(
+            escape(v["view"])
+            + (f" ({v['start_s']:.0f}-{v['end_s']:.0f} s)" if len(views) > 1 and "start_s" in v else "")
+            for v in views
+        )
+        parts.append(f"<p class=sub>Camera: {said}.</p>")
+    if reps:
+        metric, heading = column or ("", "")
+        extra = f"<th>{escape(heading.capitalize())}</th>" if metric else ""
+        rows = "".join(
+            f"<tr><td class=n>{r['index']}</td><td class=n>{r['start_s']:.1f}-{r['end_s']:.1f} s</td>"
+            f"<td class=n>{_cell_degrees(r['metrics'].get('range_deg'))}</td>"
+            + (f"<td class=n>{_cell_degrees(r['metrics'].get(metric))}</td>" if metric else "")
+            + f'<td class="n score {_score_class(r["score"])}">{r["score"]}</td>'
+            f"<td>{_faults_html(r['faults'], False)}</td></tr>"
+            for r in reps
+        )
+        parts.append(
+            f"<table><tr><th>Rep</th><th>Time</th><th>Range</th>{extra}<th>Score</th><th>Shortcuts</th></tr>"
+            f"{rows}</table>"
+        )
+    if holds:
+        rows = "".join(
+            f"<tr><td class=n>{h['index']}</td><td class=n>{h['start_s']:.1f}-{h['end_s']:.1f} s</td>"
+            f"<td class=n>{h['duration_s']:.1f} s</td><td class=n>{h['good_form_s']:.1f} s</td>"
+            f'<td class="n score {_score_class(h["score"])}">{h["score"]}</td>'
+            f"<td>{_faults_html(h['faults'], True)}</td></tr>"
+            for h in holds
+        )
+        parts.append(
+            "<table><tr><th>Hold</th><th>Time</th><th>Length</th><th>Good form</th><th>Score</th>"
+            f"<th>Shortcuts</th></tr>{rows}</table>"
+        )
+    if not reps and not holds:
+        parts.append("<p>No rep or hold counted in this set.</p>")
+    return "".join(parts)
+
+
+def _live_line(live: dict) -> str:
+    ended = live.get("ended_by")
+    bits = [f"ended by {escape(str(ended))}" if ended else "still running when saved"]
+    if isinstance(live.get("duration_s"), (int, float)):
+        bits.append(f"{live['duration_s']:.0f} s long")
+    if isinstance(live.get("frames_dropped"), int) and isinstance(live.get("frames_captured"), int):
+        bits.append(f"{live['frames_dropped']} of {live['frames_captured']} camera frames dropped")
+    return f"<p class=sub>Live session: {', '.join(bits)}.</p>"
+
+
+def _counted(n: int, noun: str) -> tuple[str, str]:
+    return str(n), noun if n == 1 else f"{noun}s"
+
+
+def _formcheck_version() -> str:
+    try:
+        return version("formcheck")
+    except PackageNotFoundError:
+        return "(unknown version)"
+
+
+def report_html(card: dict) -> str:
+    """A self-contained page (no scripts, nothing fetched) that prints and mails as it shows."""
+    name = _exercise_name(card["exercise"])
+    source = card["source"]
+    video = Path(source["path"]).name or source["path"]
+    mean = _mean_score(card["reps"], card["holds"])
+    faults = sum(len(x["faults"]) for x in card["reps"] + card["holds"])
+    tiles = [_counted(len(card["reps"]), "rep")] if card["reps"] or not card["holds"] else []
+    tiles += [_counted(len(card["holds"]), "hold")] if card["holds"] else []
+    shown_mean = f'<span class="{_score_class(mean)}">{mean:g}</span>' if mean is not None else "-"
+    tiles += [(shown_mean, "mean score"), _counted(faults, "shortcut")]
+    sets = _sets(card)
+    column = _report_column(card["exercise"])
+    body = [
+        f"<h1>{escape(name)}</h1>",
+        f"<p class=sub>{escape(video)} - working side: {escape(card['side'])}</p>",
+        '<div class="tiles">'
+        + "".join(f'<div class="tile"><b>{value}</b>{label}</div>' for value, label in tiles)
+        + "</div>",
+    ]
+    if isinstance(card.get("live"), dict):
+        body.append(_live_line(card["live"]))
+    body.append(f"<h2>What to work on</h2>{_work_on(card)}")
+    body.append(_notes(card))
+    if len(sets) == 1:
+        body.append("<h2>Reps and holds</h2>")
+    body.extend(_set_html(s, reps, holds, column, len(sets) > 1) for s, reps, holds in sets)
+    pose = f"{source['frames_with_pose']} of {source['frames']} frames with a person found"
+    body.append(
+        f"<footer>formcheck {escape(_formcheck_version())} - {escape(source['path'])} - "
+        f"{source['fps']:g} frames a second, {pose}. A rep scores 100 less 8 for each warning and 20 for "
+        "each error, up to twice that the further past its limit; a hold scores the share of it held in good "
+        f"form. A measure the camera could not see is shown as <i>{UNSEEN}</i>.</footer>"
+    )
+    title = f"formcheck - {name} - {video}"
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )

@@ -1,0 +1,100 @@
+"""report.html drawn from a scorecard's JSON: safe to open whatever the JSON holds, and readable
+from any formcheck.scorecard/1, including one from before sets were added."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from formcheck.errors import FormcheckError
+from formcheck.report import read_scorecard, report_html, text_table
+
+
+def minimal_card(**changes) -> dict:
+    """DESIGN.md's formcheck.scorecard/1 as first written: no sets, no set on the reps."""
+    card = {
+        "schema": "formcheck.scorecard/1",
+        "exercise": "clamshell",
+        "side": "right",
+        "source": {"path": "clips/monday.mp4", "fps": 30.0, "frames": 484, "frames_with_pose": 484},
+        "summary": {"reps": 2, "holds": 0, "mean_score": 88.0, "faults": {"pelvis_rollback": 1}},
+        "reps": [
+            {
+                "index": 1,
+                "start_s": 1.9,
+                "end_s": 3.6,
+                "score": 100,
+                "metrics": {"range_deg": 52.0},
+                "faults": [],
+            },
+            {
+                "index": 2,
+                "start_s": 4.1,
+                "end_s": 5.9,
+                "score": 76,
+                "metrics": {"range_deg": None, "knee_flexion_deg": 47.0},
+                "faults": [
+                    {
+                        "code": "pelvis_rollback",
+                        "severity": "warning",
+                        "at_s": 5.0,
+                        "value": 22.0,
+                        "limit": 15.0,
+                        "message": "Your pelvis rolled back",
+                    }
+                ],
+            },
+        ],
+        "holds": [],
+        "warnings": [{"code": "camera_view", "at_s": 0.0, "message": "Can't see the knee bend"}],
+    }
+    card.update(changes)
+    return card
+
+
+def test_a_scorecard_without_sets_reads_as_one_set_with_its_unseen_range_said_so():
+    card = minimal_card()
+    page = report_html(card)
+    assert page.count("<tr><td class=n>") == 2 and "Set 2" not in page
+    assert '<span class="unseen">unseen</span>' in page.split("<tr><td class=n>2</td>")[1]
+    assert "Can&#x27;t see the knee bend" in page
+    assert "<b>Pelvis rollback</b> (1&times;: rep 2) - Your pelvis rolled back" in page
+    table = text_table(card)
+    assert table.splitlines()[0] == "clamshell - working side: right - 2 reps, 0 holds, mean score 88"
+    assert "unseen" in table.splitlines()[3] and table.splitlines()[3].endswith("pelvis_rollback")
+
+
+def test_whatever_the_json_holds_is_shown_as_text_never_as_markup():
+    hostile = '<script>alert("x")</script>'
+    card = minimal_card(source={"path": f"/tmp/{hostile}.mp4", "fps": 30, "frames": 9, "frames_with_pose": 9})
+    card["reps"][1]["faults"][0]["message"] = hostile
+    card["warnings"][0]["message"] = hostile
+    page = report_html(card)
+    assert "<script" not in page and page.count("&lt;script&gt;") >= 3
+
+
+def test_an_exercise_this_version_does_not_know_is_shown_by_its_id():
+    card = minimal_card(exercise="single-leg-bridge", reps=[], summary={})
+    assert "<h1>single-leg-bridge</h1>" in report_html(card)
+    assert "Nothing was counted" in report_html(card)
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda c: c["source"].pop("fps"), "source.fps is missing"),
+        (lambda c: c["reps"][1]["faults"][0].update(at_s="soon"), "reps[1].faults[0].at_s is not a number"),
+        (lambda c: c["reps"][0].update(score=True), "reps[0].score is not a number"),
+        (lambda c: c.update(warnings={}), "warnings is not a list"),
+        (lambda c: c.update(sets=[{"index": "one", "side": "left"}]), "sets[0].index is not an int"),
+    ],
+)
+def test_a_damaged_scorecard_is_refused_naming_the_file_and_field(tmp_path, change, field):
+    card = minimal_card()
+    change(card)
+    path = tmp_path / "scorecard.json"
+    path.write_text(json.dumps(card))
+    with pytest.raises(FormcheckError, match=f"^{re.escape(f'{path}: {field}.')}$"):
+        read_scorecard(path)
