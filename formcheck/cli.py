@@ -3,145 +3,30 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
+from formcheck.analysis import (
+    RESULT_FILES,
+    draw_video,
+    extract_with_progress,
+    holds_result,
+    listed,
+    make_out_dir,
+    open_source,
+    require_person,
+    result_dir,
+    score_input,
+)
 from formcheck.errors import FormcheckError
-from formcheck.exercises import ExerciseId, all_exercises, load_exercise
+from formcheck.exercises import Exercise, ExerciseId, all_exercises, load_exercise
 from formcheck.interrupts import terminate_as_interrupt
 from formcheck.kinematics import Side
 
 
-def _out_dir(path: Path) -> Path:
-    """Create the output folder and prove it is writable before any long work starts."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".formcheck-write-test-"):
-            pass
-    except OSError as exc:
-        raise FormcheckError(f"Cannot write to the output folder {path}: {exc.strerror or exc}.") from None
-    return path
-
-
-RESULT_FILES = ("scorecard.json", "reps.csv", "report.html", "annotated.mp4")
-
-
-def _holds_result(path: Path) -> bool:
-    return any((path / name).exists() for name in RESULT_FILES)
-
-
-def _result_dir(input_path: Path, out: Path | None, overwrite: bool) -> Path:
-    """Where a result goes, never over an earlier result unless ``overwrite``: the default is
-    formcheck_out/<the input's whole name less its extension>, numbered -2, -3... when taken."""
-    if out is not None:
-        if _holds_result(out) and not overwrite:
-            raise FormcheckError(f"{out} already holds a result; pass --overwrite or another --out.")
-        return out
-    name = input_path.name
-    for suffix in (".track.json.gz", ".track.json", ".json.gz", ".json", input_path.suffix):
-        if suffix and name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    base = Path("formcheck_out") / (name or "analysis")
-    candidate, n = base, 1
-    while _holds_result(candidate) and not overwrite:
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
-
-
-def _listed(paths) -> str:
-    *first, last = [str(p) for p in paths]
-    return f"{', '.join(first)} and {last}" if first else last
-
-
-class _Progress:
-    """A progress bar when the length is known; a running frame count when it is not (a browser
-    recording, a raw stream), drawn only on a terminal."""
-
-    def __init__(self, label: str, total: int):
-        self.label, self.done = label, 0
-        self._bar = None
-        self._tty = sys.stderr.isatty()
-        if total:
-            self._bar = click.progressbar(
-                length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True
-            )
-        else:
-            click.echo(label, err=True)
-
-    def __enter__(self) -> _Progress:
-        if self._bar is not None:
-            self._bar.__enter__()
-        return self
-
-    def update(self, _index: int = 0) -> None:
-        self.done += 1
-        if self._bar is not None:
-            self._bar.update(1)
-        elif self._tty and self.done % 30 == 0:
-            click.echo(f"\r{self.label}: {self.done} frames", err=True, nl=False)
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-        elif self._tty:
-            click.echo(f"\r{self.label}: {self.done} frames", err=True)
-
-
-def _require_person(track, path: Path) -> None:
-    if not track.has_pose.any():
-        raise FormcheckError(
-            f"No person was found in {path.name} - the whole body and face must be in view, in good light."
-        )
-
-
 def _side(text: str) -> Side | None:
     return None if text == "auto" else Side(text)
-
-
-def _open(source_path: str, fps: float | None):
-    """Open a video, GIF or image folder (a one-line error if it can't be read)."""
-    from formcheck.sources import ImageFolderSource, VideoFileSource
-
-    path = Path(source_path)
-    source = ImageFolderSource(path, fps or 30.0) if path.is_dir() else VideoFileSource(path)
-    if isinstance(source, ImageFolderSource):
-        click.echo(
-            f"{Path(source_path).name}: a folder of {source.info.frames} images, taken as "
-            f"{source.info.fps:g} frames a second{'' if fps else ' (say another rate with --fps)'}.",
-            err=True,
-        )
-    elif fps is not None:
-        raise FormcheckError("--fps is for a folder of images; a video's frame times come from the file.")
-    return source
-
-
-def _extract(source, model: str | None, label: str):
-    """Run pose estimation over an opened video, GIF or image folder, with a progress display."""
-    from formcheck.pipeline import extract_track
-    from formcheck.pose import make_estimator
-    from formcheck.sources import VideoFileSource, prefetched
-
-    estimator = make_estimator(model)
-    try:
-        with _Progress(label, source.info.frames) as progress:
-            track = extract_track(prefetched(source), source.info, estimator, on_frame=progress.update)
-    finally:
-        estimator.close()
-    if len(track) < 2:
-        name = Path(source.info.path).name
-        raise FormcheckError(f"{name} holds a single picture; formcheck needs a video.")
-    if isinstance(source, VideoFileSource) and source.stopped_at_s is not None:
-        track.meta["truncated_at_s"] = round(source.stopped_at_s, 2)
-        click.echo(
-            f"Warning: {Path(source.info.path).name} could not be decoded past {source.stopped_at_s:.1f} s "
-            f"(damaged or cut off); analysed what could be read.",
-            err=True,
-        )
-    return track
 
 
 fps_option = click.option(
@@ -217,6 +102,14 @@ def cli() -> None:
 @click.option("--no-video", is_flag=True, help="Skip annotated.mp4.")
 @fps_option
 @model_option
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Videos of a folder analysed at a time, each in its own process.",
+)
 def analyze(
     video_or_track: str,
     exercise_name: str,
@@ -226,47 +119,99 @@ def analyze(
     no_video: bool,
     fps: float | None,
     model: str | None,
+    jobs: int,
 ) -> None:
-    """Analyse a recorded video (or a saved landmark track) and write a per-rep scorecard."""
-    from formcheck.pipeline import analyze_track
-    from formcheck.pose import is_track_path, load_track
-    from formcheck.scorecard import scorecard_from_analysis
+    """Analyse a recorded video (or a saved landmark track) and write a per-rep scorecard.
+
+    Given a folder of videos, analyse each into its own folder (--jobs at a time) and write
+    summary.csv and index.html; a folder of images alone is read as one video."""
+    from formcheck.batch import videos_in
 
     exercise = load_exercise(ExerciseId.parse(exercise_name))
     path = Path(video_or_track)
-    if not path.exists():
-        raise FormcheckError(f"No such file or folder: {path}")
-    out_dir = _result_dir(path, out, overwrite)
-    if is_track_path(path):
-        track = load_track(path)
-        video_path = Path(track.source.path)
-        video_path = video_path if video_path.is_file() and not is_track_path(video_path) else None
-        _out_dir(out_dir)
-    else:
-        source = _open(str(path), fps)
-        _out_dir(out_dir)  # made only once the input has opened
-        track = _extract(source, model, f"Analysing {path.name}")
-        video_path = path if path.is_file() else None
-    _require_person(track, path)
-    analysis = analyze_track(track, exercise, _side(side))
-    card = scorecard_from_analysis(analysis)
-    written = card.write(out_dir)
-    click.echo(card.table())
-    click.echo(f"\nWrote {_listed(written)}")
+    if path.is_dir() and videos_in(path):
+        if fps is not None:
+            raise FormcheckError("--fps is for a folder of images; a video's frame times come from the file.")
+        _analyze_folder(path, exercise, side, out, overwrite, no_video, model, jobs)
+        return
+    if jobs != 1:
+        raise FormcheckError("--jobs is for a folder of videos; one video is analysed by one process.")
+    out_dir = result_dir(path, out, overwrite)
+    scored = score_input(path, exercise, _side(side), out_dir, fps, model)
+    click.echo(scored.card.table())
+    click.echo(f"\nWrote {listed(scored.written)}")
     if no_video:
         return
-    if video_path is None:
+    if scored.video_path is None:
         click.echo(
             "No source video to draw on (a track without its video, or an image folder): "
             "annotated.mp4 skipped.",
             err=True,
         )
         return
-    from formcheck.video import render_annotated
+    click.echo(f"Wrote {draw_video(scored, out_dir)}")
 
-    with _Progress("Drawing annotated video", len(track)) as progress:
-        note = render_annotated(analysis, video_path, out_dir / "annotated.mp4", on_frame=progress.update)
-    click.echo(f"Wrote {out_dir / 'annotated.mp4'}{f' ({note})' if note else ''}")
+
+def _analyze_folder(
+    folder: Path,
+    exercise: Exercise,
+    side: str,
+    out: Path | None,
+    overwrite: bool,
+    no_video: bool,
+    model: str | None,
+    jobs: int,
+) -> None:
+    """Every video in ``folder`` into its own result folder, ``jobs`` at a time, then the summary."""
+    from formcheck.batch import (
+        Batch,
+        BatchJob,
+        batch_root,
+        refuse_earlier_results,
+        result_dirs,
+        summary_line,
+        videos_in,
+        write_summary,
+    )
+    from formcheck.sources import IMAGE_EXTENSIONS
+
+    videos = videos_in(folder)
+    root = out or batch_root(folder, videos, overwrite)
+    out_dirs = result_dirs(videos, root)
+    refuse_earlier_results(out_dirs, overwrite)
+    make_out_dir(root)
+    images = sum(1 for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+    jobs = min(jobs, len(videos))
+    skipped = f" ({images} images there are not analysed: a folder of images alone is one video)"
+    click.echo(
+        f"{folder.name}: {len(videos)} videos, {jobs} at a time, into {root}{skipped if images else ''}."
+    )
+    options = ("--exercise", exercise.id, "--side", side, "--overwrite")  # earlier results refused above
+    options += ("--no-video",) if no_video else ()
+    options += ("--model", str(Path(model).resolve())) if model else ()
+    batch = [BatchJob(v, d, options) for v, d in zip(videos, out_dirs, strict=True)]
+    finished = []
+
+    def said(result) -> None:
+        finished.append(result)
+        click.echo(f"[{len(finished)}/{len(batch)}] {summary_line(result)}")
+
+    try:
+        results = Batch(jobs).run(batch, said)
+    except KeyboardInterrupt:
+        if finished:
+            order = {job.video: i for i, job in enumerate(batch)}
+            write_summary(sorted(finished, key=lambda r: order[r.video]), root, exercise.name)
+        click.echo(f"Stopped after {len(finished)} of {len(batch)} videos; their results are in {root}.")
+        raise
+    csv_path, html_path = write_summary(results, root, exercise.name)
+    click.echo(f"\nWrote {csv_path} and {html_path}")
+    failed = [r for r in results if r.error]
+    if failed:
+        raise FormcheckError(
+            f"{len(failed)} of {len(results)} videos could not be analysed (said above); the others' "
+            f"results are in {root}."
+        )
 
 
 @cli.command()
@@ -322,7 +267,7 @@ def live(
     from formcheck.sources import CameraSource, VideoFileSource
 
     exercise = load_exercise(ExerciseId.parse(exercise_name))
-    if out is not None and _holds_result(out) and not overwrite:
+    if out is not None and holds_result(out) and not overwrite:
         raise FormcheckError(f"{out} already holds a result; pass --overwrite or another --out.")
     if camera is not None and source is not None:
         raise FormcheckError("Use --camera N or --source VIDEO, not both.")
@@ -334,7 +279,7 @@ def live(
     else:
         cam = CameraSource(camera or 0)
         frames, info, is_camera = cam, cam.info, True
-    out_dir = _out_dir(out or Path("formcheck_out") / time.strftime("live-%Y%m%d-%H%M%S"))
+    out_dir = make_out_dir(out or Path("formcheck_out") / time.strftime("live-%Y%m%d-%H%M%S"))
     if countdown_s is None:
         countdown_s = COUNTDOWN_S if is_camera else 0.0
     display = NoWindow()
@@ -374,7 +319,7 @@ def live(
             speaker.close()
     click.echo(card.table())
     click.echo(f"\nSession ended: {session.ended.words}. Live: {session.stats.line(session.clock())}.")
-    click.echo(f"Wrote {_listed(out_dir / name for name in RESULT_FILES[:3])}")
+    click.echo(f"Wrote {listed(out_dir / name for name in RESULT_FILES[:3])}")
 
 
 @cli.command()
@@ -397,10 +342,10 @@ def extract(video: str, output: Path, fps: float | None, model: str | None) -> N
         raise FormcheckError(f"{output}: a track file must end in .json or .json.gz.")
     if not Path(video).exists():
         raise FormcheckError(f"No such file or folder: {video}")
-    source = _open(video, fps)
-    _out_dir(output.parent if str(output.parent) else Path("."))
-    track = _extract(source, model, f"Extracting {Path(video).name}")
-    _require_person(track, Path(video))
+    source = open_source(video, fps)
+    make_out_dir(output.parent if str(output.parent) else Path("."))
+    track = extract_with_progress(source, model, f"Extracting {Path(video).name}")
+    require_person(track, Path(video))
     save_track(track, output)
     found = int(track.has_pose.sum())
     click.echo(f"Wrote {output}: {len(track)} frames, a person in {found}.")
@@ -456,7 +401,7 @@ def simulate(
     if not is_track_path(output):
         raise FormcheckError(f"{output}: a track file must end in .json or .json.gz.")
     parsed = [Fault.parse(f) for f in faults]
-    _out_dir(output.parent if str(output.parent) else Path("."))
+    make_out_dir(output.parent if str(output.parent) else Path("."))
     sim = run_simulation(
         exercise_id,
         parsed,
@@ -583,7 +528,7 @@ def render(
         shot=Shot(camera_height, distance, yaw_deg, width, height, fps, noise_sd=noise_sd),
         seed=seed,
     )
-    _out_dir(output.parent if str(output.parent) else Path("."))
+    make_out_dir(output.parent if str(output.parent) else Path("."))
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():
@@ -616,7 +561,7 @@ def report(scorecard: Path, output: Path | None) -> None:
 
     card = read_scorecard(scorecard)
     output = output or (scorecard if scorecard.is_dir() else scorecard.parent) / "report.html"
-    _out_dir(output.parent if str(output.parent) else Path("."))
+    make_out_dir(output.parent if str(output.parent) else Path("."))
     with atomic_path(output) as tmp:
         write_synced(tmp, report_html(card).encode("utf-8"))
     click.echo(text_table(card))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import fixture_track
+from conftest import ROOT, fixture_track
 
 from formcheck.exercises import ExerciseId
 
@@ -459,3 +462,81 @@ def test_report_of_a_broken_scorecard_is_one_line_naming_the_field(tmp_path, con
     r = formcheck("report", str(path))
     assert_one_line_error(r, *words)
     assert not (tmp_path / "report.html").exists()
+
+
+def clinic_folder(tmp_path: Path) -> Path:
+    """Two of the sample clips under other names, a file that is no video, a note and a picture."""
+    clips = tmp_path / "clinic"
+    clips.mkdir()
+    shutil.copy(ROOT / "sample_videos" / "clamshell_feet_apart.mp4", clips / "anna.mp4")
+    shutil.copy(ROOT / "sample_videos" / "clamshell_correct.mp4", clips / "ben.MOV")
+    (clips / "carl.webm").write_bytes(b"not a video")
+    (clips / "notes.txt").write_text("Monday's patients")
+    (clips / "cover.png").write_bytes(b"\x89PNG")
+    return clips
+
+
+def test_a_folder_of_videos_is_analysed_jobs_at_a_time_each_into_its_own_folder_with_a_summary(tmp_path):
+    clips = clinic_folder(tmp_path)
+    r = formcheck("analyze", str(clips), "-e", "clamshell", "--jobs", "2", "--no-video", cwd=tmp_path)
+    # the bad file is said, and the exit is an error, but the others are analysed
+    assert_one_line_error(r, "1 of 3 videos could not be analysed")
+    assert "3 videos, 2 at a time" in r.stdout and "1 images there are not analysed" in r.stdout
+    done = sorted(ln.split("]")[0] for ln in r.stdout.splitlines() if ln.startswith("["))
+    assert done == ["[1/3", "[2/3", "[3/3"]
+    root = tmp_path / "formcheck_out" / "clinic"
+    anna = json.loads((root / "anna" / "scorecard.json").read_text())
+    ben = json.loads((root / "ben" / "scorecard.json").read_text())
+    assert (anna["summary"]["reps"], anna["summary"]["faults"]) == (3, {"feet_apart": 1})
+    assert (ben["summary"]["reps"], ben["summary"]["faults"]) == (3, {})
+    assert (root / "anna" / "report.html").is_file() and not (root / "anna" / "annotated.mp4").exists()
+    with open(root / "summary.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(x["video"], x["reps"], x["faults"], x["result"]) for x in rows] == [
+        ("anna.mp4", "3", "feet_apart:1", "anna"),
+        ("ben.MOV", "3", "", "ben"),
+        ("carl.webm", "0", "", ""),
+    ]
+    assert "cannot be read as a video" in rows[2]["error"]
+    index = (root / "index.html").read_text()
+    assert 'href="anna/report.html"' in index and 'href="ben/report.html"' in index
+    assert "carl.webm</td><td colspan=4>could not be analysed" in index
+    assert not [p for p in root.rglob(".*")]  # no temporary file left anywhere
+    # run again: never over the first batch; into a folder of its own, or refused with --out
+    again = formcheck(
+        "analyze", str(clips), "-e", "clamshell", "--out", str(root), "--no-video", cwd=tmp_path
+    )
+    assert_one_line_error(again, "already holds a result", "--overwrite")
+    assert json.loads((root / "anna" / "scorecard.json").read_text()) == anna
+
+
+def test_a_batch_stopped_midway_keeps_what_finished_and_stops_every_video_under_way(tmp_path):
+    clips = clinic_folder(tmp_path)
+    command = [sys.executable, "-m", "formcheck.cli", "analyze", str(clips), "-e", "clamshell", "-j", "2"]
+    batch = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    root = tmp_path / "formcheck_out" / "clinic"
+    for _ in range(600):  # a video under way: its folder is made once it has opened
+        if root.is_dir() and any(p.is_dir() for p in root.iterdir()):
+            break
+        time.sleep(0.1)
+    batch.terminate()  # SIGTERM, as a process manager or a closed terminal sends it
+    out, err = batch.communicate(timeout=120)
+    assert batch.returncode == 130 and "Traceback" not in err, err
+    assert "Stopped after" in out
+    finished = [ln for ln in out.splitlines() if ln.startswith("[")]
+    summary = root / "summary.csv"
+    assert len(summary.read_text().splitlines()) - 1 == len(finished) if finished else not summary.exists()
+    assert not [p for p in root.rglob(".*")]  # nothing half-written
+    still_running = [
+        p
+        for p in Path("/proc").glob("[0-9]*")
+        if str(clips).encode() in _cmdline(p) and p.name != str(batch.pid)
+    ]
+    assert not still_running
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
