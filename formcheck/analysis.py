@@ -1,6 +1,6 @@
 """One input analysed into its result folder: opened, its landmarks extracted (with a progress
-display), scored, written, and drawn on. The ``analyze`` command runs it once; a folder of videos
-(batch.py) runs it once per video."""
+display), scored, written, and drawn on (the ``analyze`` command; a folder of videos runs that
+command once per video, batch.py)."""
 
 from __future__ import annotations
 
@@ -61,15 +61,12 @@ def listed(paths) -> str:
 
 class Progress:
     """A progress bar when the length is known; a running frame count when it is not (a browser
-    recording, a raw stream), drawn only on a terminal. No label: nothing shown (videos analysed
-    side by side in a batch)."""
+    recording, a raw stream), drawn only on a terminal."""
 
     def __init__(self, label: str, total: int):
         self.label, self.done = label, 0
         self._bar = None
-        self._tty = sys.stderr.isatty() and bool(label)
-        if not label:
-            return
+        self._tty = sys.stderr.isatty()
         if total:
             self._bar = click.progressbar(
                 length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True
@@ -162,7 +159,6 @@ def score_input(
     out_dir: Path,
     fps: float | None = None,
     model: str | None = None,
-    progress: bool = True,
 ) -> Scored:
     """Read a video, GIF, image folder or track, score it, and write its scorecard to ``out_dir``
     (made only once the input has opened, so a bad input leaves no empty folder)."""
@@ -180,7 +176,7 @@ def score_input(
     else:
         source = open_source(str(path), fps)
         make_out_dir(out_dir)
-        track = extract_with_progress(source, model, f"Analysing {path.name}" if progress else "")
+        track = extract_with_progress(source, model, f"Analysing {path.name}")
         video_path = path if path.is_file() else None
     require_person(track, path)
     analysis = analyze_track(track, exercise, side)
@@ -188,12 +184,11 @@ def score_input(
     return Scored(analysis, card, card.write(out_dir), video_path)
 
 
-def draw_video(scored: Scored, out_dir: Path, progress: bool = True) -> str:
+def draw_video(scored: Scored, out_dir: Path) -> str:
     """Draw annotated.mp4; what was written, as words."""
     from formcheck.video import render_annotated
 
     path = out_dir / "annotated.mp4"
-    label = "Drawing annotated video" if progress else ""
-    with Progress(label, len(scored.analysis.track)) as shown:
+    with Progress("Drawing annotated video", len(scored.analysis.track)) as shown:
         note = render_annotated(scored.analysis, scored.video_path, path, on_frame=shown.update)
     return f"{path}{f' ({note})' if note else ''}"
