@@ -67,11 +67,15 @@ class BatchResult:
     holds: int = 0
     mean_score: float | None = None
     faults: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # the scorecard's warning codes, each once
+    why_none: str | None = None  # nothing counted: why, as the scorecard's first set-up warning says
     error: str | None = None
     seconds: float = 0.0
 
     @property
     def shortcuts(self) -> str:
+        if self.why_none:
+            return f"nothing counted: {self.why_none}"
         return ", ".join(f"{code} x{n}" for code, n in sorted(self.faults.items())) or "none"
 
 
@@ -129,6 +133,10 @@ class Batch:
         result.reps, result.holds = len(card["reps"]), len(card["holds"])
         result.mean_score = card["summary"].get("mean_score")
         result.faults = dict(card["summary"].get("faults") or {})
+        result.warnings = list(dict.fromkeys(w["code"] for w in card["warnings"]))
+        setup = [w["message"] for w in card["warnings"] if w["code"] != "camera_view"]
+        if not result.reps and not result.holds:
+            result.why_none = setup[0] if setup else "no rep or hold was seen"
         return result
 
     def run(self, jobs: list[BatchJob], on_done: Callable[[BatchResult], None]) -> list[BatchResult]:
@@ -174,11 +182,21 @@ def summary_line(result: BatchResult) -> str:
 def summary_csv(results: list[BatchResult], root: Path) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["video", "reps", "holds", "mean_score", "faults", "result", "error"])
+    writer.writerow(["video", "reps", "holds", "mean_score", "faults", "warnings", "result", "error"])
     for r in results:
         faults = ";".join(f"{code}:{n}" for code, n in sorted(r.faults.items()))
         folder = "" if r.error else r.out_dir.relative_to(root).as_posix()
-        writer.writerow([r.video.name, r.reps, r.holds, r.mean_score, faults, folder, r.error or ""])
+        row = [
+            r.video.name,
+            r.reps,
+            r.holds,
+            r.mean_score,
+            faults,
+            ";".join(r.warnings),
+            folder,
+            r.error or "",
+        ]
+        writer.writerow(row)
     return out.getvalue()
 
 

@@ -184,7 +184,8 @@ def _analyze_folder(
     jobs = min(jobs, len(videos))
     skipped = f" ({images} images there are not analysed: a folder of images alone is one video)"
     click.echo(
-        f"{folder.name}: {len(videos)} videos, {jobs} at a time, into {root}{skipped if images else ''}."
+        f"{folder.name}: {len(videos)} video{'s' if len(videos) > 1 else ''}, {jobs} at a time, into {root}"
+        f"{skipped if images else ''}."
     )
     options = ("--exercise", exercise.id, "--side", side, "--overwrite")  # earlier results refused above
     options += ("--no-video",) if no_video else ()

@@ -470,6 +470,7 @@ def clinic_folder(tmp_path: Path) -> Path:
     clips.mkdir()
     shutil.copy(ROOT / "sample_videos" / "clamshell_feet_apart.mp4", clips / "anna.mp4")
     shutil.copy(ROOT / "sample_videos" / "clamshell_correct.mp4", clips / "ben.MOV")
+    shutil.copy(ROOT / "sample_videos" / "side-plank_correct.mp4", clips / "dora plank (1).mp4")
     (clips / "carl.webm").write_bytes(b"not a video")
     (clips / "notes.txt").write_text("Monday's patients")
     (clips / "cover.png").write_bytes(b"\x89PNG")
@@ -480,10 +481,12 @@ def test_a_folder_of_videos_is_analysed_jobs_at_a_time_each_into_its_own_folder_
     clips = clinic_folder(tmp_path)
     r = formcheck("analyze", str(clips), "-e", "clamshell", "--jobs", "2", "--no-video", cwd=tmp_path)
     # the bad file is said, and the exit is an error, but the others are analysed
-    assert_one_line_error(r, "1 of 3 videos could not be analysed")
-    assert "3 videos, 2 at a time" in r.stdout and "1 images there are not analysed" in r.stdout
+    assert_one_line_error(r, "1 of 4 videos could not be analysed")
+    assert "4 videos, 2 at a time" in r.stdout and "1 images there are not analysed" in r.stdout
     done = sorted(ln.split("]")[0] for ln in r.stdout.splitlines() if ln.startswith("["))
-    assert done == ["[1/3", "[2/3", "[3/3"]
+    assert done == ["[1/4", "[2/4", "[3/4", "[4/4"]
+    # a video of another exercise: nothing counted, and why
+    assert "dora plank (1).mp4: 0 reps, 0 holds, mean score -, shortcuts: nothing counted: " in r.stdout
     root = tmp_path / "formcheck_out" / "clinic"
     anna = json.loads((root / "anna" / "scorecard.json").read_text())
     ben = json.loads((root / "ben" / "scorecard.json").read_text())
@@ -496,9 +499,11 @@ def test_a_folder_of_videos_is_analysed_jobs_at_a_time_each_into_its_own_folder_
         ("anna.mp4", "3", "feet_apart:1", "anna"),
         ("ben.MOV", "3", "", "ben"),
         ("carl.webm", "0", "", ""),
+        ("dora plank (1).mp4", "0", "", "dora plank (1)"),
     ]
     assert "cannot be read as a video" in rows[2]["error"]
     index = (root / "index.html").read_text()
+    assert "nothing counted" in index.split("dora plank (1).mp4")[-1].split("</tr>")[0]
     assert 'href="anna/report.html"' in index and 'href="ben/report.html"' in index
     assert "carl.webm</td><td colspan=4>could not be analysed" in index
     assert not [p for p in root.rglob(".*")]  # no temporary file left anywhere
