@@ -255,14 +255,35 @@ def scorecard_from_analysis(analysis) -> Scorecard:
         float(t[-1]),
         engine.views.windows,
     )
+    warnings = input_warnings(track.meta) + list(engine.warnings)
     return Scorecard(
         analysis.exercise.id,
         analysis.side.value,
         source,
         int(track.has_pose.sum()),
         [one_set],
-        input_warnings(track.meta) + list(engine.warnings),
+        warnings + nothing_counted(analysis.exercise, one_set, warnings),
     )
+
+
+# Set-up warnings that already say why a recording may count nothing.
+SETUP_CODES = ("no_person", "out_of_frame", "low_visibility", "setup_mismatch")
+
+
+def nothing_counted(exercise, counted: ExerciseSet, warnings: list[Warning]) -> list[Warning]:
+    """A recording with no rep or hold, and no set-up warning to say why, says so: the usual cause
+    is another exercise's video (a side plank read as clamshells starts from the same lying pose)."""
+    if counted.reps or counted.holds or any(w.code in SETUP_CODES for w in warnings):
+        return []
+    what = f"{exercise.name.lower()} {'rep' if exercise.reps else 'hold'}"
+    return [
+        Warning(
+            "nothing_counted",
+            counted.end_s or 0.0,
+            f"No {what} was seen - check that the video is of this exercise (--exercise), filmed as "
+            "its set-up advice says (formcheck exercises).",
+        )
+    ]
 
 
 def input_warnings(meta: dict) -> list[Warning]:

@@ -545,3 +545,20 @@ def _cmdline(proc: Path) -> bytes:
         return (proc / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_video_of_another_exercise_that_counts_nothing_says_why(tmp_path):
+    """A real side plank read as clamshells: its lying start passes the set-up check and no rep
+    comes; a bare '0 reps' would leave the user guessing."""
+    track = str(fixture_track("side_plank_straight_arm_short.mp4"))
+    codes = {}
+    for exercise in ("clamshell", "side-plank"):
+        r = formcheck("analyze", track, "-e", exercise, "--no-video", "--out", str(tmp_path / exercise))
+        assert r.returncode == 0, r.stderr
+        card = json.loads((tmp_path / exercise / "scorecard.json").read_text())
+        codes[exercise] = (
+            card["summary"]["reps"] + card["summary"]["holds"],
+            [w["code"] for w in card["warnings"]],
+        )
+    assert codes["clamshell"] == (0, ["nothing_counted"])
+    assert codes["side-plank"][0] == 1 and "nothing_counted" not in codes["side-plank"][1]
