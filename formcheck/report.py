@@ -7,6 +7,7 @@ and a physical therapist sent only ``scorecard.json`` sees what the runner saw.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from html import escape
@@ -128,19 +129,15 @@ def _mean_score(reps: list[dict], holds: list[dict]) -> float | None:
     return round(sum(scores) / len(scores), 1) if scores else None
 
 
-def _report_column(exercise_id: str) -> tuple[str, str] | None:
-    """The exercise's extra rep column (metric, heading); none for an exercise this version lacks."""
+@functools.cache
+def _exercise_facts(exercise_id: str) -> tuple[str, tuple[str, str] | None]:
+    """The exercise's name and extra rep column (metric, heading), read once (a live session
+    writes its report after every rep); an exercise this version lacks is shown by its id."""
     try:
-        return load_exercise(exercise_id).report_column
+        exercise = load_exercise(exercise_id)
     except FormcheckError:
-        return None
-
-
-def _exercise_name(exercise_id: str) -> str:
-    try:
-        return load_exercise(exercise_id).name
-    except FormcheckError:
-        return exercise_id
+        return exercise_id, None
+    return exercise.name, exercise.report_column
 
 
 def degrees_text(value: float | None) -> str:
@@ -152,7 +149,7 @@ def degrees_text(value: float | None) -> str:
 
 def text_table(card: dict) -> str:
     """The readable summary printed at the end of a run."""
-    column = _report_column(card["exercise"])
+    column = _exercise_facts(card["exercise"])[1]
     mean = _mean_score(card["reps"], card["holds"])
     lines = [
         f"{card['exercise']} - working side: {card['side']} - {len(card['reps'])} reps, "
@@ -346,7 +343,7 @@ def _formcheck_version() -> str:
 
 def report_html(card: dict) -> str:
     """A self-contained page (no scripts, nothing fetched) that prints and mails as it shows."""
-    name = _exercise_name(card["exercise"])
+    name = _exercise_facts(card["exercise"])[0]
     source = card["source"]
     video = Path(source["path"]).name or source["path"]
     mean = _mean_score(card["reps"], card["holds"])
@@ -356,7 +353,7 @@ def report_html(card: dict) -> str:
     shown_mean = f'<span class="{_score_class(mean)}">{mean:g}</span>' if mean is not None else "-"
     tiles += [(shown_mean, "mean score"), _counted(faults, "shortcut")]
     sets = _sets(card)
-    column = _report_column(card["exercise"])
+    column = _exercise_facts(card["exercise"])[1]
     body = [
         f"<h1>{escape(name)}</h1>",
         f"<p class=sub>{escape(video)} - working side: {escape(card['side'])}</p>",
