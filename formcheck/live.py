@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from enum import Enum
 from pathlib import Path
 
 from formcheck.capture import Captured, LatestFrame
@@ -24,7 +23,7 @@ from formcheck.exercises import Exercise
 from formcheck.feedback import Coach, Speaker
 from formcheck.interrupts import Terminated, no_interrupts, terminate_as_interrupt
 from formcheck.kinematics import Side
-from formcheck.livestats import LiveStats
+from formcheck.livestats import EndReason, LiveStats
 from formcheck.pipeline import LiveFrame, LiveMeasurer
 from formcheck.pose import PoseTrack, SourceInfo, TrackReplayEstimator
 from formcheck.readiness import frame_level
@@ -34,28 +33,6 @@ from formcheck.sources import Frame
 
 # A camera that sends nothing for this long has stopped (unplugged, or taken by another program).
 STALL_S = 5.0
-
-
-class EndReason(str, Enum):
-    QUIT = "quit"
-    INTERRUPTED = "interrupted"
-    TERMINATED = "terminated"
-    WINDOW_CLOSED = "window_closed"
-    SOURCE_ENDED = "source_ended"
-    CAMERA_STOPPED = "camera_stopped"
-    FAILED = "failed"
-
-    @property
-    def words(self) -> str:
-        return {
-            "quit": "you pressed q",
-            "interrupted": "interrupted (Ctrl-C)",
-            "terminated": "asked to stop (a stop signal)",
-            "window_closed": "the window was closed",
-            "source_ended": "the video ended",
-            "camera_stopped": "the camera stopped sending frames",
-            "failed": "an internal error",
-        }[self.value]
 
 
 class LiveSession:

@@ -1,11 +1,35 @@
-"""Live mode's real-time figures: frames captured, processed and dropped, and latency."""
+"""Live mode's real-time figures: frames captured, processed and dropped, latency, and how the
+session ended."""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
+
+
+class EndReason(str, Enum):
+    QUIT = "quit"
+    INTERRUPTED = "interrupted"
+    TERMINATED = "terminated"
+    WINDOW_CLOSED = "window_closed"
+    SOURCE_ENDED = "source_ended"
+    CAMERA_STOPPED = "camera_stopped"
+    FAILED = "failed"
+
+    @property
+    def words(self) -> str:
+        return {
+            "quit": "you pressed q",
+            "interrupted": "interrupted (Ctrl-C)",
+            "terminated": "asked to stop (a stop signal)",
+            "window_closed": "the window was closed",
+            "source_ended": "the video ended",
+            "camera_stopped": "the camera stopped sending frames",
+            "failed": "an internal error",
+        }[self.value]
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from formcheck.errors import FormcheckError
 from formcheck.exercises import load_exercise
+from formcheck.livestats import EndReason
 
 SCHEMA = "formcheck.scorecard/1"
 # How a measure the camera could not see is shown in the table, the CSV and the report (null in the JSON).
@@ -322,7 +323,9 @@ def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: boo
 
 def _live_line(live: dict) -> str:
     ended = live.get("ended_by")
-    bits = [f"ended by {escape(str(ended))}" if ended else "still running when saved"]
+    if ended in {e.value for e in EndReason}:
+        ended = EndReason(ended).words
+    bits = [f"ended: {escape(str(ended))}" if ended else "under way"]
     if isinstance(live.get("duration_s"), (int, float)):
         bits.append(f"{live['duration_s']:.0f} s long")
     if isinstance(live.get("frames_dropped"), int) and isinstance(live.get("frames_captured"), int):

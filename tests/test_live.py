@@ -286,6 +286,7 @@ def test_live_counts_the_clamshell_like_analyze_and_saves_after_every_rep(clam, 
     assert card["side"] == "right" and card["sets"][0]["side"] == "right"
     assert card["live"]["ended_by"] == "source_ended"
     assert json.loads((tmp_path / "scorecard.json").read_text()) == card
+    assert "Live session: ended: the video ended" in (tmp_path / "report.html").read_text()
 
 
 def test_switching_sides_starts_a_new_set_on_the_other_side(clam, tmp_path):
