@@ -166,8 +166,6 @@ def score_input(
     from formcheck.pose import is_track_path, load_track
     from formcheck.scorecard import scorecard_from_analysis
 
-    if not path.exists():
-        raise FormcheckError(f"No such file or folder: {path}")
     if is_track_path(path):
         track = load_track(path)
         video_path = Path(track.source.path)

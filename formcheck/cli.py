@@ -129,6 +129,8 @@ def analyze(
 
     exercise = load_exercise(ExerciseId.parse(exercise_name))
     path = Path(video_or_track)
+    if not path.exists():
+        raise FormcheckError(f"No such file or folder: {path}")
     if path.is_dir() and videos_in(path):
         if fps is not None:
             raise FormcheckError("--fps is for a folder of images; a video's frame times come from the file.")
