@@ -183,10 +183,26 @@ def score_input(
 
 
 def draw_video(scored: Scored, out_dir: Path) -> str:
-    """Draw annotated.mp4; what was written, as words."""
-    from formcheck.video import render_annotated
+    """Draw annotated.mp4, then write report.html again with a picture of each shortcut as drawn
+    there; what was written, as words."""
+    import json
+
+    from formcheck.report import write_report
+    from formcheck.video import jpeg_still, render_annotated, still_frames
+
+    card = json.loads(scored.card.to_json())
+    wanted = still_frames(card, scored.analysis.track.t_s)
+    stills: dict[tuple[str, int, int], bytes] = {}
+
+    def keep(index: int, frame) -> None:
+        if index in wanted:
+            stills[wanted[index]] = jpeg_still(frame)
 
     path = out_dir / "annotated.mp4"
     with Progress("Drawing annotated video", len(scored.analysis.track)) as shown:
-        note = render_annotated(scored.analysis, scored.video_path, path, on_frame=shown.update)
+        note = render_annotated(
+            scored.analysis, scored.video_path, path, on_frame=shown.update, on_drawn=keep
+        )
+    if stills:
+        write_report(out_dir / "report.html", card, stills)
     return f"{path}{f' ({note})' if note else ''}"

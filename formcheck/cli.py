@@ -559,14 +559,12 @@ def render(
 )
 def report(scorecard: Path, output: Path | None) -> None:
     """Print a saved scorecard.json (or a result folder's) as a table and write it as report.html."""
-    from formcheck.atomic import atomic_path, write_synced
-    from formcheck.report import read_scorecard, report_html, text_table
+    from formcheck.report import read_scorecard, text_table, write_report
 
     card = read_scorecard(scorecard)
     output = output or (scorecard if scorecard.is_dir() else scorecard.parent) / "report.html"
     make_out_dir(output.parent if str(output.parent) else Path("."))
-    with atomic_path(output) as tmp:
-        write_synced(tmp, report_html(card).encode("utf-8"))
+    write_report(output, card)
     click.echo(text_table(card))
     click.echo(f"\nWrote {output}")
 

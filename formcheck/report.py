@@ -7,6 +7,7 @@ and a physical therapist sent only ``scorecard.json`` sees what the runner saw.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import math
@@ -14,6 +15,7 @@ from html import escape
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from formcheck.atomic import atomic_path, write_synced
 from formcheck.errors import FormcheckError
 from formcheck.exercises import load_exercise
 from formcheck.livestats import EndReason
@@ -24,6 +26,8 @@ UNSEEN = "unseen"
 # Scores at or above these are coloured good and fair in report.html (judgment: a warning costs a
 # rep 8-16 points, an error 20-40; a hold scores the share of it held in good form).
 GOOD_SCORE, FAIR_SCORE = 90, 75
+# A picture of a faulty rep or hold: (kind "rep" or "hold", set index, its index) -> JPEG bytes.
+Stills = dict[tuple[str, int, int], bytes]
 
 # -- reading a scorecard back ------------------------------------------------------------------------
 
@@ -209,6 +213,7 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e3e3e3;verti
 th{font-weight:600;background:#f6f7f7}td.n{text-align:right;white-space:nowrap}
 .good{color:#0a6b2d}.fair{color:#8a5a00}.poor{color:#a1161b}.score{font-weight:700}
 .fault{margin:0 0 .25rem}.fault b{color:#a1161b}.unseen{color:#777;font-style:italic}
+.still{display:block;width:360px;max-width:100%;margin:.3rem 0;border-radius:4px}
 ul{padding-left:1.2rem}li{margin:.2rem 0}footer{color:#777;font-size:.85rem;margin-top:2rem}
 @media print{body{margin:0;max-width:none}}
 """
@@ -277,7 +282,15 @@ def _notes(card: dict) -> str:
     return "".join(parts)
 
 
-def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: bool) -> str:
+def _still(stills: Stills, kind: str, set_index: int, record: dict) -> str:
+    jpeg = stills.get((kind, set_index, record["index"]))
+    if not jpeg:
+        return ""
+    alt = f"{kind} {record['index']} as the video shows it"
+    return f'<img class="still" alt="{alt}" src="data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}">'
+
+
+def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: bool, stills: Stills) -> str:
     parts = []
     if several:
         parts.append(f"<h2>Set {s['index']} - {escape(s['side'])} side</h2>")
@@ -297,7 +310,7 @@ def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: boo
             f"<td class=n>{_cell_degrees(r['metrics'].get('range_deg'))}</td>"
             + (f"<td class=n>{_cell_degrees(r['metrics'].get(metric))}</td>" if metric else "")
             + f'<td class="n score {_score_class(r["score"])}">{r["score"]}</td>'
-            f"<td>{_faults_html(r['faults'], False)}</td></tr>"
+            f"<td>{_faults_html(r['faults'], False)}{_still(stills, 'rep', s['index'], r)}</td></tr>"
             for r in reps
         )
         parts.append(
@@ -309,7 +322,7 @@ def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: boo
             f"<tr><td class=n>{h['index']}</td><td class=n>{h['start_s']:.1f}-{h['end_s']:.1f} s</td>"
             f"<td class=n>{h['duration_s']:.1f} s</td><td class=n>{h['good_form_s']:.1f} s</td>"
             f'<td class="n score {_score_class(h["score"])}">{h["score"]}</td>'
-            f"<td>{_faults_html(h['faults'], True)}</td></tr>"
+            f"<td>{_faults_html(h['faults'], True)}{_still(stills, 'hold', s['index'], h)}</td></tr>"
             for h in holds
         )
         parts.append(
@@ -344,8 +357,16 @@ def _formcheck_version() -> str:
         return "(unknown version)"
 
 
-def report_html(card: dict) -> str:
-    """A self-contained page (no scripts, nothing fetched) that prints and mails as it shows."""
+def write_report(path: Path, card: dict, stills: Stills | None = None) -> Path:
+    """report.html, atomically."""
+    with atomic_path(path) as tmp:
+        write_synced(tmp, report_html(card, stills).encode("utf-8"))
+    return path
+
+
+def report_html(card: dict, stills: Stills | None = None) -> str:
+    """A self-contained page (no scripts, nothing fetched) that prints and mails as it shows;
+    ``stills``: a JPEG of each faulty rep and hold, as annotated.mp4 drew it (keyed still_key)."""
     name = _exercise_facts(card["exercise"])[0]
     source = card["source"]
     video = Path(source["path"]).name or source["path"]
@@ -370,7 +391,7 @@ def report_html(card: dict) -> str:
     body.append(_notes(card))
     if len(sets) == 1:
         body.append("<h2>Reps and holds</h2>")
-    body.extend(_set_html(s, reps, holds, column, len(sets) > 1) for s, reps, holds in sets)
+    body.extend(_set_html(s, reps, holds, column, len(sets) > 1, stills or {}) for s, reps, holds in sets)
     pose = f"{source['frames_with_pose']} of {source['frames']} frames with a person found"
     body.append(
         f"<footer>formcheck {escape(_formcheck_version())} - {escape(source['path'])} - "

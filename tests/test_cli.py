@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import json
@@ -13,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from conftest import ROOT, fixture_track
 
@@ -562,3 +565,47 @@ def test_a_video_of_another_exercise_that_counts_nothing_says_why(tmp_path):
         )
     assert codes["clamshell"] == (0, ["nothing_counted"])
     assert codes["side-plank"][0] == 1 and "nothing_counted" not in codes["side-plank"][1]
+
+
+def test_the_report_shows_each_faulty_rep_as_the_annotated_video_drew_it(tmp_path):
+    """A therapist reading report.html sees the moment: a picture of each rep with a shortcut, at
+    its top, from annotated.mp4 (skeleton, angles, the cue); none for a clean rep."""
+    out = tmp_path / "out"
+    r = formcheck(
+        "analyze",
+        str(ROOT / "sample_videos" / "clamshell_feet_apart.mp4"),
+        "-e",
+        "clamshell",
+        "--out",
+        str(out),
+    )
+    assert r.returncode == 0, r.stderr
+    card = json.loads((out / "scorecard.json").read_text())
+    assert [len(rep["faults"]) > 0 for rep in card["reps"]] == [False, True, False]
+    page = (out / "report.html").read_text()
+    rows = page.split("<tr><td class=n>")[1:]
+    pictures = [
+        re.findall(r'<img class="still" alt="rep \d+ [^"]*" src="data:image/jpeg;base64,([^"]+)"', row)
+        for row in rows
+    ]
+    assert [len(p) for p in pictures] == [0, 1, 0]
+    still = cv2.imdecode(np.frombuffer(base64.b64decode(pictures[1][0]), np.uint8), cv2.IMREAD_COLOR)
+    assert still.shape[1] == 360
+    # the frame of rep 2's top, as drawn in annotated.mp4
+    video = cv2.VideoCapture(str(out / "annotated.mp4"))
+    frames = []
+    while True:
+        ok, frame = video.read()
+        if not ok:
+            break
+        frames.append(frame)
+    size = (still.shape[1], still.shape[0])
+    apart = [
+        np.mean(np.abs(cv2.resize(f, size, interpolation=cv2.INTER_AREA) - still.astype(float)))
+        for f in frames
+    ]
+    top = round(card["reps"][1]["peak_s"] * card["source"]["fps"])
+    assert abs(int(np.argmin(apart)) - top) <= 1  # JPEG and H.264 apart, the frame the still is
+    # remade from the JSON alone there is no video to take pictures from
+    assert formcheck("report", str(out), "-o", str(tmp_path / "again.html")).returncode == 0
+    assert "<img" not in (tmp_path / "again.html").read_text()
