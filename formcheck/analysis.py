@@ -196,7 +196,8 @@ def draw_video(scored: Scored, out_dir: Path) -> str:
 
     def keep(index: int, frame) -> None:
         if index in wanted:
-            stills[wanted[index]] = jpeg_still(frame)
+            jpeg = jpeg_still(frame)
+            stills.update((key, jpeg) for key in wanted[index])
 
     path = out_dir / "annotated.mp4"
     with Progress("Drawing annotated video", len(scored.analysis.track)) as shown:

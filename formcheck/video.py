@@ -71,23 +71,20 @@ def _draw_all(analysis: Analysis, source: VideoFileSource, writer, on_frame, on_
             on_frame(index)
 
 
-def still_frames(card: dict, t_s: np.ndarray) -> dict[int, tuple[str, int, int]]:
-    """The frames report.html shows a shortcut on, keyed as report.still_key: each faulty rep at its
-    top (where a shortcut grows to its fullest), each faulty hold in the middle of its longest
-    shortcut."""
-    wanted: dict[int, tuple[str, int, int]] = {}
+def still_frames(card: dict, t_s: np.ndarray) -> dict[int, list[tuple[str, int, int]]]:
+    """The frames report.html shows a shortcut on, each with the records (keyed as report.Stills)
+    it shows: each faulty rep at its top (where a shortcut grows to its fullest), each faulty hold
+    in the middle of its longest shortcut."""
+    wanted: dict[int, list[tuple[str, int, int]]] = {}
     for rep in card["reps"]:
         if rep["faults"]:
-            wanted[_frame_at(t_s, rep.get("peak_s", rep["start_s"]))] = (
-                "rep",
-                rep.get("set", 1),
-                rep["index"],
-            )
+            top = _frame_at(t_s, rep.get("peak_s", rep["start_s"]))
+            wanted.setdefault(top, []).append(("rep", rep.get("set", 1), rep["index"]))
     for hold in card["holds"]:
         if hold["faults"]:
             span = max(hold["faults"], key=lambda f: f["end_s"] - f["start_s"])
-            middle = (span["start_s"] + span["end_s"]) / 2
-            wanted[_frame_at(t_s, middle)] = ("hold", hold.get("set", 1), hold["index"])
+            middle = _frame_at(t_s, (span["start_s"] + span["end_s"]) / 2)
+            wanted.setdefault(middle, []).append(("hold", hold.get("set", 1), hold["index"]))
     return wanted
 
 
