@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 
 from formcheck.errors import FormcheckError
 from formcheck.report import read_scorecard, report_html, text_table
+from formcheck.video import still_frames
 
 
 def minimal_card(**changes) -> dict:
@@ -98,3 +100,16 @@ def test_a_damaged_scorecard_is_refused_naming_the_file_and_field(tmp_path, chan
     path.write_text(json.dumps(card))
     with pytest.raises(FormcheckError, match=f"^{re.escape(f'{path}: {field}.')}$"):
         read_scorecard(path)
+
+
+def test_a_rep_top_and_a_hold_shortcut_on_the_same_frame_both_get_their_picture():
+    fault = {"code": "x", "severity": "warning", "message": "m"}
+    card = {
+        "reps": [
+            {"index": 1, "start_s": 1.0, "peak_s": 2.0, "faults": [fault | {"at_s": 1.8}]},
+            {"index": 2, "start_s": 3.0, "peak_s": 3.5, "faults": []},
+        ],
+        "holds": [{"index": 1, "start_s": 0.5, "faults": [fault | {"start_s": 1.5, "end_s": 2.52}]}],
+    }
+    t_s = np.arange(0, 5, 0.1)  # 10 frames a second
+    assert still_frames(card, t_s) == {20: [("rep", 1, 1), ("hold", 1, 1)]}
