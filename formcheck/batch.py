@@ -19,7 +19,7 @@ from pathlib import Path
 from formcheck.analysis import holds_result
 from formcheck.atomic import atomic_path, write_synced
 from formcheck.errors import FormcheckError
-from formcheck.report import read_scorecard
+from formcheck.report import html_page, read_scorecard
 from formcheck.sources import VIDEO_EXTENSIONS
 
 # What a folder is taken to hold as videos (a raw H.264 stream too, as a single input is).
@@ -216,17 +216,9 @@ def index_html(results: list[BatchResult], root: Path, exercise_name: str) -> st
             f'<tr><td><a href="{escape(link)}">{escape(r.video.name)}</a></td><td>{r.reps}</td>'
             f"<td>{r.holds}</td><td>{score}</td><td>{escape(r.shortcuts)}</td></tr>"
         )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>formcheck - {escape(exercise_name)} - {len(results)} videos</title>"
-        "<style>body{font:15px/1.45 system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem}"
-        "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;"
-        "border-bottom:1px solid #e3e3e3}th{background:#f6f7f7}</style></head>\n<body>\n"
-        f"<h1>{escape(exercise_name)}: {len(results)} videos</h1>\n"
-        "<table><tr><th>Video</th><th>Reps</th><th>Holds</th><th>Mean score</th><th>Shortcuts</th></tr>\n"
-        + "\n".join(rows)
-        + "\n</table>\n</body></html>\n"
-    )
+    header = "<tr><th>Video</th><th>Reps</th><th>Holds</th><th>Mean score</th><th>Shortcuts</th></tr>"
+    body = [f"<h1>{escape(exercise_name)}: {len(results)} videos</h1>", f"<table>{header}", *rows, "</table>"]
+    return html_page(f"formcheck - {exercise_name} - {len(results)} videos", body)
 
 
 def write_summary(results: list[BatchResult], root: Path, exercise_name: str) -> tuple[Path, Path]:

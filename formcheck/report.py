@@ -32,7 +32,6 @@ Stills = dict[tuple[str, int, int], bytes]
 # -- reading a scorecard back ------------------------------------------------------------------------
 
 _NUMBER = "number"
-_OPTIONAL_NUMBER = "number or null"
 _FAULT = {"code": str, "severity": str, "message": str}
 _REP = {
     "index": int,
@@ -76,9 +75,7 @@ def _check(value, spec, where: str) -> None:
             raise ValueError(f"{where} is not a list")
         for i, item in enumerate(value):
             _check(item, spec[0], f"{where}[{i}]")
-    elif spec in (_NUMBER, _OPTIONAL_NUMBER):
-        if value is None and spec == _OPTIONAL_NUMBER:
-            return
+    elif spec == _NUMBER:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"{where} is not a number")
     elif isinstance(value, bool) or not isinstance(value, spec):
@@ -366,8 +363,8 @@ def write_report(path: Path, card: dict, stills: Stills | None = None) -> Path:
 
 def report_html(card: dict, stills: Stills | None = None) -> str:
     """A self-contained page (no scripts, nothing fetched) that prints and mails as it shows;
-    ``stills``: a JPEG of each faulty rep and hold, as annotated.mp4 drew it (keyed still_key)."""
-    name = _exercise_facts(card["exercise"])[0]
+    ``stills``: a JPEG of each faulty rep and hold, as annotated.mp4 drew it."""
+    name, column = _exercise_facts(card["exercise"])
     source = card["source"]
     video = Path(source["path"]).name or source["path"]
     mean = _mean_score(card["reps"], card["holds"])
@@ -377,7 +374,6 @@ def report_html(card: dict, stills: Stills | None = None) -> str:
     shown_mean = f'<span class="{_score_class(mean)}">{mean:g}</span>' if mean is not None else "-"
     tiles += [(shown_mean, "mean score"), _counted(faults, "shortcut")]
     sets = _sets(card)
-    column = _exercise_facts(card["exercise"])[1]
     body = [
         f"<h1>{escape(name)}</h1>",
         f"<p class=sub>{escape(video)} - working side: {escape(card['side'])}</p>",
@@ -399,7 +395,11 @@ def report_html(card: dict, stills: Stills | None = None) -> str:
         "each error, up to twice that the further past its limit; a hold scores the share of it held in good "
         f"form. A measure the camera could not see is shown as <i>{UNSEEN}</i>.</footer>"
     )
-    title = f"formcheck - {name} - {video}"
+    return html_page(f"formcheck - {name} - {video}", body)
+
+
+def html_page(title: str, body: list[str]) -> str:
+    """A page of formcheck's: its style inline, nothing fetched."""
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
