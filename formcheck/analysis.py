@@ -188,7 +188,8 @@ def draw_video(scored: Scored, out_dir: Path) -> str:
     import json
 
     from formcheck.report import write_report
-    from formcheck.video import jpeg_still, render_annotated, still_frames
+    from formcheck.stills import jpeg_still, still_frames
+    from formcheck.video import render_annotated
 
     card = json.loads(scored.card.to_json())
     wanted = still_frames(card, scored.analysis.track.t_s)

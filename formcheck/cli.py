@@ -230,7 +230,11 @@ def _analyze_folder(
 @side_option("The working side; auto also starts a new set when you switch sides.")
 @out_option("formcheck_out/live-<date>-<time>")
 @overwrite_option
-@click.option("--no-window", is_flag=True, help="Run without a window (Ctrl-C ends the session).")
+@click.option(
+    "--no-window",
+    is_flag=True,
+    help="Run without a window (Ctrl-C ends the session); the report then has no pictures.",
+)
 @click.option("--voice", is_flag=True, help="Speak the cues (needs an offline speech engine).")
 @click.option("--debug", is_flag=True, help="Show frame rate, dropped frames and latency on screen.")
 @click.option(
@@ -310,6 +314,7 @@ def live(
         speaker,
         debug,
         notify=lambda text: click.echo(text, err=True),
+        draws=display.draws,
     )
     keys = "q quits, space pauses, r restarts the set" if display.draws else "Ctrl-C ends the session"
     click.echo(f"{exercise.name}: watching {info.path} ({info.width}x{info.height}); {keys}.", err=True)

@@ -3,8 +3,9 @@ scorecard out.
 
 The runner. A frame's path, once and in order: the capture thread hands over the newest frame;
 ``LiveSession.step`` measures it (pose, smoothing, metrics) and gives it to the session's state
-machine (``session.py``: start gate, engine, side switches), saving the scorecard when a rep or a
-hold finished; ``display.py`` draws it and shows it; a key pressed becomes a call on the session.
+machine (``session.py``: start gate, engine, side switches), is drawn (``display.py``), and the
+scorecard is saved when a rep or a hold finished, with a picture of each shortcut from the frames
+drawn (``stills.py``); the window shows it; a key pressed becomes a call on the session.
 The same engine and exercise definitions as ``analyze`` count the reps, and a crash, Ctrl-C, a
 closed window or an unplugged camera loses nothing counted.
 """
@@ -15,6 +16,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from formcheck.capture import Captured, LatestFrame
 from formcheck.display import Display, draw_live
@@ -28,8 +31,9 @@ from formcheck.pipeline import LiveFrame, LiveMeasurer
 from formcheck.pose import PoseTrack, SourceInfo, TrackReplayEstimator
 from formcheck.readiness import frame_level
 from formcheck.scorecard import Scorecard
-from formcheck.session import SessionMachine
+from formcheck.session import SessionMachine, Step
 from formcheck.sources import Frame
+from formcheck.stills import RecentStills
 
 # A camera that sends nothing for this long has stopped (unplugged, or taken by another program).
 STALL_S = 5.0
@@ -37,8 +41,9 @@ STALL_S = 5.0
 
 class LiveSession:
     """A live session wired up: each frame measured once, taken by the session's state machine,
-    counted in the statistics; the scorecard written to ``out_dir`` whenever the machine says a
-    rep, a hold or a set finished. Keys become the machine's calls."""
+    counted in the statistics, and drawn when there is a window (``draws``); the scorecard written
+    to ``out_dir`` whenever the machine says a rep, a hold or a set finished, its report with a
+    picture of each shortcut as the window showed it. Keys become the machine's calls."""
 
     def __init__(
         self,
@@ -52,9 +57,11 @@ class LiveSession:
         debug: bool = False,
         clock: Callable[[], float] = time.monotonic,
         notify: Callable[[str], None] = lambda _text: None,
+        draws: bool = False,
     ):
         self.exercise, self.measurer, self.source, self.out_dir = exercise, measurer, source, out_dir
         self.debug, self.clock, self.notify = debug, clock, notify
+        self.stills = RecentStills() if draws else None
         coach = Coach(on_cue=(lambda cue: speaker.say(cue.text)) if speaker is not None else None)
         self.machine = SessionMachine(exercise, side, countdown_s, coach)
         self.stats = LiveStats(clock())
@@ -65,11 +72,21 @@ class LiveSession:
     def engine(self) -> ExerciseEngine | None:
         return self.machine.engine
 
-    # -- one frame: measure, step, count, save ------------------------------------------------------
-    def step(self, frame: Captured) -> LiveFrame | None:
-        """Measure one frame and run it through the session; None while paused."""
-        if self.paused:
-            return None
+    # -- one frame: measure, step, count, draw, save ------------------------------------------------
+    def step(self, frame: Captured) -> np.ndarray | None:
+        """Measure one frame (not while paused), run it through the session and draw it when there
+        is a window; the picture to show (None without a window)."""
+        live, result = self._measure(frame) if not self.paused else (None, Step())
+        image = None
+        if self.stills is not None and frame.image is not None:
+            stats = self.stats if self.debug else None
+            image = draw_live(frame.image, frame.t_s, live, self.machine, self.paused, stats, self.clock())
+            self.stills.offer(frame.t_s, image)
+        if result.save:
+            self.save()
+        return image
+
+    def _measure(self, frame: Captured) -> tuple[LiveFrame, Step]:
         started = self.clock()
         live = self.measurer.measure(frame.image, frame.index, frame.t_s, self.machine.side)
         self.stats.recent_pose_ms.append(1000 * (self.clock() - started))
@@ -83,9 +100,7 @@ class LiveSession:
         self.measurer.hold_from(timer.start_s if timer is not None and timer.active else None)
         for note in result.notes:
             self.notify(note)
-        if result.save:
-            self.save()
-        return live
+        return live, result
 
     # -- keys --------------------------------------------------------------------------------------
     def handle_key(self, key: int) -> None:
@@ -124,7 +139,7 @@ class LiveSession:
         """Write the scorecard as it stands (kept in memory only when there is no ``out_dir``)."""
         card = self.scorecard()
         if self.out_dir is not None:
-            card.write(self.out_dir)
+            card.write(self.out_dir, self.stills.pictures if self.stills is not None else None)
         return card
 
     def finish(self, reason: EndReason) -> Scorecard:
@@ -162,14 +177,7 @@ def run_live(
                         if key != -1:
                             session.handle_key(key)
                     continue
-                live = session.step(frame)
-                image = None
-                if display.draws:
-                    stats = session.stats if session.debug else None
-                    image = draw_live(
-                        frame.image, frame.t_s, live, session.machine, session.paused, stats, clock()
-                    )
-                key = display.show(image)
+                key = display.show(session.step(frame))
                 session.stats.latencies_ms.append(1000 * (clock() - frame.arrived_at))
                 if key != -1:
                     session.handle_key(key)

@@ -19,6 +19,7 @@ from formcheck.atomic import atomic_path, write_synced
 from formcheck.errors import FormcheckError
 from formcheck.exercises import load_exercise
 from formcheck.livestats import EndReason
+from formcheck.stills import Stills
 
 SCHEMA = "formcheck.scorecard/1"
 # How a measure the camera could not see is shown in the table, the CSV and the report (null in the JSON).
@@ -26,8 +27,6 @@ UNSEEN = "unseen"
 # Scores at or above these are coloured good and fair in report.html (judgment: a warning costs a
 # rep 8-16 points, an error 20-40; a hold scores the share of it held in good form).
 GOOD_SCORE, FAIR_SCORE = 90, 75
-# A picture of a faulty rep or hold: (kind "rep" or "hold", set index, its index) -> JPEG bytes.
-Stills = dict[tuple[str, int, int], bytes]
 
 # -- reading a scorecard back ------------------------------------------------------------------------
 
@@ -283,7 +282,7 @@ def _still(stills: Stills, kind: str, set_index: int, record: dict) -> str:
     jpeg = stills.get((kind, set_index, record["index"]))
     if not jpeg:
         return ""
-    alt = f"{kind} {record['index']} as the video shows it"
+    alt = f"{kind} {record['index']} at its shortcut"
     return f'<img class="still" alt="{alt}" src="data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}">'
 
 
@@ -363,7 +362,8 @@ def write_report(path: Path, card: dict, stills: Stills | None = None) -> Path:
 
 def report_html(card: dict, stills: Stills | None = None) -> str:
     """A self-contained page (no scripts, nothing fetched) that prints and mails as it shows;
-    ``stills``: a JPEG of each faulty rep and hold, as annotated.mp4 drew it."""
+    ``stills``: a JPEG of each faulty rep and hold, as annotated.mp4 drew it or the live window
+    showed it."""
     name, column = _exercise_facts(card["exercise"])
     source = card["source"]
     video = Path(source["path"]).name or source["path"]

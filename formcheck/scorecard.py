@@ -8,6 +8,7 @@ import io
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from formcheck.engine import Fault, HoldRecord, RepRecord, Warning
 from formcheck.engine.views import ViewWindow
 from formcheck.pose import SourceInfo
 from formcheck.report import SCHEMA, UNSEEN, report_html, text_table
+from formcheck.stills import Stills
 
 
 def _finite(value):
@@ -221,11 +223,13 @@ class Scorecard:
                 ]
             )
 
-    def write(self, out_dir: Path) -> tuple[Path, Path, Path]:
-        """Write scorecard.json, reps.csv and report.html atomically, all or none."""
+    def write(self, out_dir: Path, stills: Callable[[dict], Stills] | None = None) -> tuple[Path, Path, Path]:
+        """Write scorecard.json, reps.csv and report.html atomically, all or none (``stills``: the
+        report's pictures for the card's JSON form)."""
         paths = out_dir / "scorecard.json", out_dir / "reps.csv", out_dir / "report.html"
         card_json = self.to_json()
-        texts = card_json, self.to_csv(), report_html(json.loads(card_json))  # the report is the JSON's
+        card = json.loads(card_json)  # the report is the JSON's
+        texts = card_json, self.to_csv(), report_html(card, stills(card) if stills else None)
         with (
             atomic_path(paths[2]) as html_tmp,
             atomic_path(paths[1]) as csv_tmp,

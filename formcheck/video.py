@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from formcheck.atomic import atomic_path
@@ -17,11 +16,6 @@ from formcheck.feedback import Coach
 from formcheck.overlay import DisplayState, draw_frame
 from formcheck.pipeline import Analysis
 from formcheck.sources import VideoFileSource, prefetched
-
-# report.html's pictures of a shortcut: wide enough to see the skeleton and its angles, small enough
-# that a page of thirty reps stays well under a megabyte (about 20 KB each at 640x360).
-STILL_WIDTH_PX = 360
-STILL_JPEG_QUALITY = 80
 
 
 def render_annotated(
@@ -69,33 +63,3 @@ def _draw_all(analysis: Analysis, source: VideoFileSource, writer, on_frame, on_
             on_drawn(index, frame)
         if on_frame is not None:
             on_frame(index)
-
-
-def still_frames(card: dict, t_s: np.ndarray) -> dict[int, list[tuple[str, int, int]]]:
-    """The frames report.html shows a shortcut on, each with the records (keyed as report.Stills)
-    it shows: each faulty rep at its top (where a shortcut grows to its fullest), each faulty hold
-    in the middle of its longest shortcut."""
-    wanted: dict[int, list[tuple[str, int, int]]] = {}
-    for rep in card["reps"]:
-        if rep["faults"]:
-            top = _frame_at(t_s, rep.get("peak_s", rep["start_s"]))
-            wanted.setdefault(top, []).append(("rep", rep.get("set", 1), rep["index"]))
-    for hold in card["holds"]:
-        if hold["faults"]:
-            span = max(hold["faults"], key=lambda f: f["end_s"] - f["start_s"])
-            middle = _frame_at(t_s, (span["start_s"] + span["end_s"]) / 2)
-            wanted.setdefault(middle, []).append(("hold", hold.get("set", 1), hold["index"]))
-    return wanted
-
-
-def _frame_at(t_s: np.ndarray, time_s: float) -> int:
-    return int(np.argmin(np.abs(t_s - time_s)))
-
-
-def jpeg_still(frame: np.ndarray) -> bytes:
-    """A drawn frame, scaled to STILL_WIDTH_PX wide, as JPEG."""
-    height, width = frame.shape[:2]
-    scale = min(1.0, STILL_WIDTH_PX / width)
-    small = cv2.resize(frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, STILL_JPEG_QUALITY])
-    return data.tobytes() if ok else b""

@@ -7,11 +7,14 @@ the real clips through MediaPipe at real-time pace.
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import signal
 import threading
 import time
 
+import cv2
 import numpy as np
 import pytest
 from conftest import fixture_track, kept_frames
@@ -548,3 +551,46 @@ def test_live_says_the_side_is_a_guess_when_the_joints_and_the_head_disagree(cla
     fixed = session_for(track, "clamshell", tmp_path / "fixed", side=Side.RIGHT)
     feed(fixed, track)
     assert "side_uncertain" not in [w["code"] for w in fixed.finish(EndReason.QUIT).to_dict()["warnings"]]
+
+
+def _pictures(page: str) -> dict[str, np.ndarray]:
+    """report.html's pictures by their alt text ("rep 2 at its shortcut"), decoded."""
+    found = re.findall(
+        r'<img class="still" alt="([^"]+) at its shortcut" src="data:image/jpeg;base64,([^"]+)"', page
+    )
+    return {
+        alt: cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
+        for alt, data in found
+    }
+
+
+@pytest.mark.parametrize(
+    ("exercise", "fault"), [("clamshell", "pelvis_rollback"), ("side-plank", "hip_sag")], ids=["rep", "hold"]
+)
+def test_the_live_report_pictures_each_shortcut_as_the_window_showed_it(exercise, fault, tmp_path):
+    """A rep at its top, a hold in the middle of its longest shortcut, as analyze's report does;
+    the picture is the window's frame of that moment (the best match of all frames shown is within
+    the 0.2 s the session keeps frames at), and a rep or hold without a shortcut has none."""
+    kind = next(k for k in FAULTS[exercise] if k.code == fault)
+    sim = simulate(exercise, [Fault(fault, kind.severe)], view=View.FRONT_RAISED, seed=3)
+    session = session_for(sim.track, exercise, tmp_path, draws=True)
+    shown: list[tuple[float, np.ndarray]] = []
+    for i, t in enumerate(sim.track.t_s.tolist()):
+        image = session.step(Captured(i, t, np.full((360, 640, 3), 90, np.uint8), time.monotonic()))
+        shown.append((t, cv2.resize(image, (360, 202), interpolation=cv2.INTER_AREA)))
+    card = session.finish(EndReason.SOURCE_ENDED).to_dict()
+    what = "hold" if exercise == "side-plank" else "rep"
+    records = card[f"{what}s"]
+    faulty = {f"{what} {r['index']}": r for r in records if r["faults"]}
+    assert len(faulty) == (1 if what == "hold" else 2) and len(records) == (1 if what == "hold" else 5)
+    pictures = _pictures((tmp_path / "report.html").read_text())
+    assert set(pictures) == set(faulty)
+    for alt, picture in pictures.items():
+        record = faulty[alt]
+        if what == "rep":
+            moment_s = record["peak_s"]
+        else:
+            span = max(record["faults"], key=lambda f: f["end_s"] - f["start_s"])
+            moment_s = (span["start_s"] + span["end_s"]) / 2
+        best_t, _ = min(shown, key=lambda ts: np.mean(cv2.absdiff(ts[1], picture)))
+        assert abs(best_t - moment_s) <= 0.2 + 1e-6, alt

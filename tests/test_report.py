@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import re
 
+import cv2
 import numpy as np
 import pytest
 
 from formcheck.errors import FormcheckError
 from formcheck.report import read_scorecard, report_html, text_table
-from formcheck.video import still_frames
+from formcheck.stills import RecentStills, still_frames
 
 
 def minimal_card(**changes) -> dict:
@@ -113,3 +114,34 @@ def test_a_rep_top_and_a_hold_shortcut_on_the_same_frame_both_get_their_picture(
     }
     t_s = np.arange(0, 5, 0.1)  # 10 frames a second
     assert still_frames(card, t_s) == {20: [("rep", 1, 1), ("hold", 1, 1)]}
+
+
+def test_live_keeps_a_picture_once_its_moment_is_gone_and_drops_a_discarded_sets():
+    """Frames are kept every_s apart for kept_s; a picture chosen stays when its frame has left
+    them, a record re-counted at another moment (its set restarted) gets that moment's, and one
+    no longer faulty (or gone) has none."""
+    stills = RecentStills(every_s=0.2, kept_s=1.0)
+
+    def card(peak_s: float | None) -> dict:
+        faults = [] if peak_s is None else [{"code": "x", "severity": "warning", "message": "m"}]
+        return {
+            "reps": [{"index": 1, "set": 2, "start_s": 0.0, "peak_s": peak_s or 0.0, "faults": faults}],
+            "holds": [],
+        }
+
+    def frame(level: int) -> np.ndarray:
+        return np.full((36, 64, 3), level, np.uint8)
+
+    def level(jpeg: bytes) -> float:
+        return float(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE).mean())
+
+    for i in range(11):  # t 0.0-1.0 s, a frame every 0.1 s: those at 0.0, 0.2, ... kept
+        stills.offer(i / 10, frame(10 * i))
+    first = stills.pictures(card(0.5))  # 0.4 and 0.6 are kept; 0.4 is first of the nearest
+    assert level(first["rep", 2, 1]) == pytest.approx(40, abs=2)
+    for i in range(11, 31):
+        stills.offer(i / 10, frame(10 * i % 250))
+    assert stills.pictures(card(0.5)) == first  # its frame has gone; the picture stays
+    assert level(stills.pictures(card(2.8))["rep", 2, 1]) == pytest.approx(280 % 250, abs=2)
+    assert stills.pictures(card(None)) == {}
+    assert stills.pictures(card(0.5)) == {}  # the frame is gone, and so is the picture
