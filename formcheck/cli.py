@@ -563,13 +563,15 @@ def render(
     help="The page to write [default: report.html beside the scorecard].",
 )
 def report(scorecard: Path, output: Path | None) -> None:
-    """Print a saved scorecard.json (or a result folder's) as a table and write it as report.html."""
-    from formcheck.report import read_scorecard, text_table, write_report
+    """Print a saved scorecard.json (or a result folder's) as a table and write it as report.html
+    (with the pictures of the report.html beside it, if one was written with them)."""
+    from formcheck.report import read_scorecard, read_stills, text_table, write_report
 
     card = read_scorecard(scorecard)
-    output = output or (scorecard if scorecard.is_dir() else scorecard.parent) / "report.html"
+    beside = (scorecard if scorecard.is_dir() else scorecard.parent) / "report.html"
+    output = output or beside
     make_out_dir(output.parent if str(output.parent) else Path("."))
-    write_report(output, card)
+    write_report(output, card, read_stills(beside))
     click.echo(text_table(card))
     click.echo(f"\nWrote {output}")
 

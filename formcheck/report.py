@@ -11,6 +11,7 @@ import base64
 import functools
 import json
 import math
+import re
 from html import escape
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -87,7 +88,10 @@ def read_scorecard(path: Path) -> dict:
     path = Path(path)
     if path.is_dir():
         if not (path / "scorecard.json").is_file():
-            raise FormcheckError(f"{path} holds no scorecard.json.")
+            inner = sorted(p.parent.name for p in path.glob("*/scorecard.json"))
+            listed = ", ".join(inner[:3]) + (", ..." if len(inner) > 3 else "")
+            within = f" (its folders {listed} do: give one of them)" if inner else ""
+            raise FormcheckError(f"{path} holds no scorecard.json{within}.")
         path = path / "scorecard.json"
     try:
         card = json.loads(path.read_text(encoding="utf-8"))
@@ -282,8 +286,27 @@ def _still(stills: Stills, kind: str, set_index: int, record: dict) -> str:
     jpeg = stills.get((kind, set_index, record["index"]))
     if not jpeg:
         return ""
-    alt = f"{kind} {record['index']} at its shortcut"
-    return f'<img class="still" alt="{alt}" src="data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}">'
+    name, alt = f"still-{kind}-{set_index}-{record['index']}", f"{kind} {record['index']} at its shortcut"
+    data = base64.b64encode(jpeg).decode()
+    return f'<img class="still" id="{name}" alt="{alt}" src="data:image/jpeg;base64,{data}">'
+
+
+_STILL_IMG = re.compile(
+    r'<img class="still" id="still-(rep|hold)-(\d+)-(\d+)" alt="[^"]*" src="data:image/jpeg;base64,([^"]+)">'
+)
+
+
+def read_stills(path: Path) -> Stills:
+    """The pictures of a report.html formcheck wrote (none if there is no such page): remaking a
+    page from its scorecard keeps the pictures taken from the video or the live window."""
+    try:
+        page = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {
+        (kind, int(set_index), int(index)): base64.b64decode(data)
+        for kind, set_index, index, data in _STILL_IMG.findall(page)
+    }
 
 
 def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: bool, stills: Stills) -> str:

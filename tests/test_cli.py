@@ -516,6 +516,10 @@ def test_a_folder_of_videos_is_analysed_jobs_at_a_time_each_into_its_own_folder_
     )
     assert_one_line_error(again, "already holds a result", "--overwrite")
     assert json.loads((root / "anna" / "scorecard.json").read_text()) == anna
+    # a batch's folder is no one video's result: the report command names the ones in it
+    assert_one_line_error(
+        formcheck("report", str(root)), "holds no scorecard.json", "anna, ben, dora plank (1)"
+    )
 
 
 def test_a_batch_stopped_midway_keeps_what_finished_and_stops_every_video_under_way(tmp_path):
@@ -585,7 +589,10 @@ def test_the_report_shows_each_faulty_rep_as_the_annotated_video_drew_it(tmp_pat
     page = (out / "report.html").read_text()
     rows = page.split("<tr><td class=n>")[1:]
     pictures = [
-        re.findall(r'<img class="still" alt="rep \d+ [^"]*" src="data:image/jpeg;base64,([^"]+)"', row)
+        re.findall(
+            r'<img class="still" id="still-rep-1-\d+" alt="[^"]*" src="data:image/jpeg;base64,([^"]+)"',
+            row,
+        )
         for row in rows
     ]
     assert [len(p) for p in pictures] == [0, 1, 0]
@@ -606,6 +613,16 @@ def test_the_report_shows_each_faulty_rep_as_the_annotated_video_drew_it(tmp_pat
     ]
     top = round(card["reps"][1]["peak_s"] * card["source"]["fps"])
     assert abs(int(np.argmin(apart)) - top) <= 1  # JPEG and H.264 apart, the frame the still is
-    # remade from the JSON alone there is no video to take pictures from
-    assert formcheck("report", str(out), "-o", str(tmp_path / "again.html")).returncode == 0
-    assert "<img" not in (tmp_path / "again.html").read_text()
+    # remade from its scorecard, here or elsewhere, the page keeps its picture; from the scorecard
+    # sent on its own there is no picture to keep
+    assert formcheck("report", str(out)).returncode == 0
+    assert (out / "report.html").read_text() == page
+    assert (
+        formcheck("report", str(out / "scorecard.json"), "-o", str(tmp_path / "again.html")).returncode == 0
+    )
+    assert (tmp_path / "again.html").read_text() == page
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    shutil.copy(out / "scorecard.json", sent)
+    assert formcheck("report", str(sent / "scorecard.json")).returncode == 0
+    assert "<img" not in (sent / "report.html").read_text()

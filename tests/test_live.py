@@ -556,7 +556,8 @@ def test_live_says_the_side_is_a_guess_when_the_joints_and_the_head_disagree(cla
 def _pictures(page: str) -> dict[str, np.ndarray]:
     """report.html's pictures by their alt text ("rep 2 at its shortcut"), decoded."""
     found = re.findall(
-        r'<img class="still" alt="([^"]+) at its shortcut" src="data:image/jpeg;base64,([^"]+)"', page
+        r'<img class="still" id="[^"]+" alt="([^"]+) at its shortcut" src="data:image/jpeg;base64,([^"]+)"',
+        page,
     )
     return {
         alt: cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
