@@ -8,6 +8,8 @@ and a physical therapist sent only ``scorecard.json`` sees what the runner saw.
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
 import functools
 import json
 import math
@@ -303,10 +305,11 @@ def read_stills(path: Path) -> Stills:
         page = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return {}
-    return {
-        (kind, int(set_index), int(index)): base64.b64decode(data)
-        for kind, set_index, index, data in _STILL_IMG.findall(page)
-    }
+    stills: Stills = {}
+    for kind, set_index, index, data in _STILL_IMG.findall(page):
+        with contextlib.suppress(binascii.Error):  # a page edited by hand keeps the pictures it can
+            stills[kind, int(set_index), int(index)] = base64.b64decode(data, validate=True)
+    return stills
 
 
 def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: bool, stills: Stills) -> str:

@@ -3,6 +3,7 @@ from any formcheck.scorecard/1, including one from before sets were added."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from formcheck.errors import FormcheckError
-from formcheck.report import read_scorecard, report_html, text_table
+from formcheck.report import read_scorecard, read_stills, report_html, text_table
 from formcheck.stills import RecentStills, still_frames
 
 
@@ -145,3 +146,15 @@ def test_live_keeps_a_picture_once_its_moment_is_gone_and_drops_a_discarded_sets
     assert level(stills.pictures(card(2.8))["rep", 2, 1]) == pytest.approx(280 % 250, abs=2)
     assert stills.pictures(card(None)) == {}
     assert stills.pictures(card(0.5)) == {}  # the frame is gone, and so is the picture
+
+
+def test_a_pages_pictures_read_back_are_its_own_and_a_damaged_one_is_left_out(tmp_path):
+    card = minimal_card()
+    card["reps"][0]["faults"] = card["reps"][1]["faults"]
+    stills = {("rep", 1, 1): b"\xff\xd8first", ("rep", 1, 2): b"\xff\xd8second", ("rep", 1, 9): b"none"}
+    page = tmp_path / "report.html"
+    page.write_text(report_html(card, stills))
+    assert read_stills(page) == {k: v for k, v in stills.items() if k != ("rep", 1, 9)}  # no rep 9
+    page.write_text(page.read_text().replace(base64.b64encode(b"\xff\xd8first").decode(), "not base64!"))
+    assert read_stills(page) == {("rep", 1, 2): b"\xff\xd8second"}
+    assert read_stills(tmp_path / "missing.html") == {}
