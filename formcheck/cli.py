@@ -314,7 +314,6 @@ def live(
         speaker,
         debug,
         notify=lambda text: click.echo(text, err=True),
-        draws=display.draws,
     )
     keys = "q quits, space pauses, r restarts the set" if display.draws else "Ctrl-C ends the session"
     click.echo(f"{exercise.name}: watching {info.path} ({info.width}x{info.height}); {keys}.", err=True)

@@ -41,7 +41,7 @@ STALL_S = 5.0
 
 class LiveSession:
     """A live session wired up: each frame measured once, taken by the session's state machine,
-    counted in the statistics, and drawn when there is a window (``draws``); the scorecard written
+    counted in the statistics, and drawn when there is a window to show it; the scorecard written
     to ``out_dir`` whenever the machine says a rep, a hold or a set finished, its report with a
     picture of each shortcut as the window showed it. Keys become the machine's calls."""
 
@@ -57,11 +57,10 @@ class LiveSession:
         debug: bool = False,
         clock: Callable[[], float] = time.monotonic,
         notify: Callable[[str], None] = lambda _text: None,
-        draws: bool = False,
     ):
         self.exercise, self.measurer, self.source, self.out_dir = exercise, measurer, source, out_dir
         self.debug, self.clock, self.notify = debug, clock, notify
-        self.stills = RecentStills() if draws else None
+        self.stills = RecentStills()
         coach = Coach(on_cue=(lambda cue: speaker.say(cue.text)) if speaker is not None else None)
         self.machine = SessionMachine(exercise, side, countdown_s, coach)
         self.stats = LiveStats(clock())
@@ -73,12 +72,12 @@ class LiveSession:
         return self.machine.engine
 
     # -- one frame: measure, step, count, draw, save ------------------------------------------------
-    def step(self, frame: Captured) -> np.ndarray | None:
-        """Measure one frame (not while paused), run it through the session and draw it when there
-        is a window; the picture to show (None without a window)."""
+    def step(self, frame: Captured, draw: bool = False) -> np.ndarray | None:
+        """Measure one frame (not while paused), run it through the session and, for a window,
+        ``draw`` it; the picture to show (None undrawn)."""
         live, result = self._measure(frame) if not self.paused else (None, Step())
         image = None
-        if self.stills is not None and frame.image is not None:
+        if draw and frame.image is not None:
             stats = self.stats if self.debug else None
             image = draw_live(frame.image, frame.t_s, live, self.machine, self.paused, stats, self.clock())
             self.stills.offer(frame.t_s, image)
@@ -139,7 +138,7 @@ class LiveSession:
         """Write the scorecard as it stands (kept in memory only when there is no ``out_dir``)."""
         card = self.scorecard()
         if self.out_dir is not None:
-            card.write(self.out_dir, self.stills.pictures if self.stills is not None else None)
+            card.write(self.out_dir, self.stills.pictures)
         return card
 
     def finish(self, reason: EndReason) -> Scorecard:
@@ -177,7 +176,7 @@ def run_live(
                         if key != -1:
                             session.handle_key(key)
                     continue
-                key = display.show(session.step(frame))
+                key = display.show(session.step(frame, display.draws))
                 session.stats.latencies_ms.append(1000 * (clock() - frame.arrived_at))
                 if key != -1:
                     session.handle_key(key)

@@ -553,6 +553,20 @@ def test_live_says_the_side_is_a_guess_when_the_joints_and_the_head_disagree(cla
     assert "side_uncertain" not in [w["code"] for w in fixed.finish(EndReason.QUIT).to_dict()["warnings"]]
 
 
+class RecordingWindow(NoWindow):
+    """A window with no screen: what it was given to show, small."""
+
+    draws = True
+
+    def __init__(self):
+        self.shown: list[np.ndarray] = []
+
+    def show(self, image):
+        if image is not None:
+            self.shown.append(cv2.resize(image, (360, 202), interpolation=cv2.INTER_AREA))
+        return -1
+
+
 def _pictures(page: str) -> dict[str, np.ndarray]:
     """report.html's pictures by their alt text ("rep 2 at its shortcut"), decoded."""
     found = re.findall(
@@ -574,12 +588,12 @@ def test_the_live_report_pictures_each_shortcut_as_the_window_showed_it(exercise
     the 0.2 s the session keeps frames at), and a rep or hold without a shortcut has none."""
     kind = next(k for k in FAULTS[exercise] if k.code == fault)
     sim = simulate(exercise, [Fault(fault, kind.severe)], view=View.FRONT_RAISED, seed=3)
-    session = session_for(sim.track, exercise, tmp_path, draws=True)
-    shown: list[tuple[float, np.ndarray]] = []
-    for i, t in enumerate(sim.track.t_s.tolist()):
-        image = session.step(Captured(i, t, np.full((360, 640, 3), 90, np.uint8), time.monotonic()))
-        shown.append((t, cv2.resize(image, (360, 202), interpolation=cv2.INTER_AREA)))
-    card = session.finish(EndReason.SOURCE_ENDED).to_dict()
+    session = session_for(sim.track, exercise, tmp_path)
+    frames = ((i, float(t), np.full((360, 640, 3), 90, np.uint8)) for i, t in enumerate(sim.track.t_s))
+    window = RecordingWindow()
+    card = run_live(in_step(frames, session), session, window, is_camera=False).to_dict()
+    assert len(window.shown) == len(sim.track)  # every frame, drawn, in turn
+    shown = list(zip(sim.track.t_s.tolist(), window.shown, strict=True))
     what = "hold" if exercise == "side-plank" else "rep"
     records = card[f"{what}s"]
     faulty = {f"{what} {r['index']}": r for r in records if r["faults"]}
