@@ -26,6 +26,9 @@ COOLDOWN_S = 6.0
 MAX_WAIT_S = 1.5
 # A hold this good (score) earns praise at its end.
 GOOD_HOLD_SCORE = 80
+# A plank's time so far is called this often while it is held: lying on your side you hear it rather
+# than read it (judgment: home programmes prescribe side-plank holds of 10-60 s).
+HOLD_CALL_EVERY_S = 10.0
 SEVERITY_RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
 
 
@@ -83,6 +86,25 @@ def cues_from_events(exercise: Exercise, events: list[Event]) -> list[Cue]:
         elif isinstance(e, SetupWarning):
             cues.append(Cue(e.warning.message.split(" - ")[0], CueKind.SETUP, key=e.warning.code))
     return cues
+
+
+class HoldCalls:
+    """A hold's time so far, called once at every HOLD_CALL_EVERY_S ("20 seconds")."""
+
+    def __init__(self, every_s: float = HOLD_CALL_EVERY_S):
+        self.every_s = every_s
+        self._called: tuple[float | None, int] = (None, 0)  # (the hold's start, the last call's number)
+
+    def cues(self, t_s: float, held_since_s: float | None) -> list[Cue]:
+        """The call due at ``t_s`` for a hold timed from ``held_since_s`` (None: no hold)."""
+        if held_since_s is None:
+            return []
+        n = int((t_s - held_since_s) // self.every_s)
+        hold, called = self._called
+        if n < 1 or (hold == held_since_s and n <= called):
+            return []
+        self._called = held_since_s, n
+        return [Cue(f"{n * self.every_s:.0f} seconds", CueKind.INFO, key=f"held {held_since_s} {n}")]
 
 
 class Coach:

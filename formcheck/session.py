@@ -16,7 +16,7 @@ import numpy as np
 from formcheck.engine import Event, ExerciseEngine, FrameMetrics, HoldEnded, RepCompleted, Warning
 from formcheck.engine.setup import Problem, frame_problems
 from formcheck.exercises import Exercise
-from formcheck.feedback import Coach, Cue, CueKind
+from formcheck.feedback import Coach, Cue, CueKind, HoldCalls
 from formcheck.kinematics import Side, side_from_votes, side_votes
 from formcheck.overlay import DisplayState
 from formcheck.pipeline import LiveFrame
@@ -97,6 +97,7 @@ class SessionMachine:
         self.gate = StartGate(exercise, countdown_s)
         self.side_watch = SideWatch()
         self.coach: Coach = coach or Coach()
+        self.hold_calls = HoldCalls()
         self.display = DisplayState()
         self.sets: list[ExerciseSet] = []
         self.finished_warnings: list[Warning] = []
@@ -148,6 +149,10 @@ class SessionMachine:
             step.events = self.engine.update(m)
         self.display.apply(t, step.events)
         self.display.blind = self.engine.blind_metrics if self.engine is not None else frozenset()
+        timer = self.engine.hold_timer if self.engine is not None else None
+        self.coach.offer(
+            t, self.hold_calls.cues(t, timer.start_s if timer is not None and timer.active else None)
+        )
         self.display.cue = self.coach.apply(t, self.exercise, step.events)
         step.save |= any(isinstance(e, (RepCompleted, HoldEnded)) for e in step.events)
         return step

@@ -32,7 +32,7 @@ from formcheck.live import EndReason, LiveSession, replay_live, run_live
 from formcheck.pipeline import LiveMeasurer, analyze_track
 from formcheck.pose import Landmark, PoseTrack, TrackReplayEstimator, load_track
 from formcheck.readiness import GateState, StartGate
-from formcheck.sim import FAULTS, Fault, View, simulate
+from formcheck.sim import FAULTS, Fault, Tempo, View, simulate
 
 GREY = np.full((36, 64, 3), 120, dtype=np.uint8)
 
@@ -609,3 +609,24 @@ def test_the_live_report_pictures_each_shortcut_as_the_window_showed_it(exercise
             moment_s = (span["start_s"] + span["end_s"]) / 2
         best_t, _ = min(shown, key=lambda ts: np.mean(cv2.absdiff(ts[1], picture)))
         assert abs(best_t - moment_s) <= 0.2 + 1e-6, alt
+
+
+@pytest.mark.parametrize(
+    ("source", "calls"), [("real", ["10 seconds"]), ("35 s", ["10 seconds", "20 seconds", "30 seconds"])]
+)
+def test_a_held_plank_has_its_time_called_every_ten_seconds_once_each(source, calls, tmp_path):
+    """Lying on your side you hear the time rather than read it: each call once, at its second of
+    the hold as the scorecard times it (the real forearm plank: 11 s; a simulated 35 s one)."""
+    if source == "real":
+        track = load_track(fixture_track("side_plank_forearm.mp4"))
+    else:
+        track = simulate("side-plank", tempo=Tempo(hold_s=35.0), seed=1).track
+    session = session_for(track, "side-plank", tmp_path)
+    given: list[tuple[float, str]] = []
+    session.machine.coach.on_cue = lambda cue: given.append((session.machine.last_t_s, cue.text))
+    feed(session, track)
+    (hold,) = session.finish(EndReason.SOURCE_ENDED).to_dict()["holds"]
+    timed = [(t, text) for t, text in given if text.endswith(" seconds") and t < hold["end_s"]]
+    assert [text for _, text in timed] == calls
+    for (t, _), n in zip(timed, (10, 20, 30), strict=False):
+        assert t - hold["start_s"] == pytest.approx(n, abs=0.1)
