@@ -37,8 +37,9 @@ class CueKind(IntEnum):
 
     INFO = 0  # rep counts, "hold it"
     PRAISE = 1  # a good rep or hold
-    SETUP = 2  # what to fix about the camera or the position
-    FAULT = 3  # a shortcut, the moment it happens
+    TIME = 2  # a hold's time so far: above praise, which a progression's reps earn every few seconds
+    SETUP = 3  # what to fix about the camera or the position
+    FAULT = 4  # a shortcut, the moment it happens
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class HoldCalls:
         if n < 1 or (hold == held_since_s and n <= called):
             return []
         self._called = held_since_s, n
-        return [Cue(f"{n * self.every_s:.0f} seconds", CueKind.INFO, key=f"held {held_since_s} {n}")]
+        return [Cue(f"{n * self.every_s:.0f} seconds", CueKind.TIME, key=f"held {held_since_s} {n}")]
 
 
 class Coach:

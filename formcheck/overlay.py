@@ -23,6 +23,7 @@ CUE_COLORS = {
     CueKind.FAULT: RED,
     CueKind.SETUP: (0, 140, 220),
     CueKind.PRAISE: (60, 140, 60),
+    CueKind.TIME: (90, 90, 90),
     CueKind.INFO: (90, 90, 90),
 }
 

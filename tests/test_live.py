@@ -25,7 +25,7 @@ from formcheck.engine import FrameMetrics
 from formcheck.engine.counters import END_CONFIRM_S
 from formcheck.engine.setup import frame_problems
 from formcheck.exercises import load_exercise
-from formcheck.feedback import Coach, Cue, CueKind, Speaker, make_speaker
+from formcheck.feedback import Coach, Cue, CueKind, HoldCalls, Speaker, make_speaker
 from formcheck.interrupts import Terminated, deferred_interrupts, terminate_as_interrupt
 from formcheck.kinematics import Side
 from formcheck.live import EndReason, LiveSession, replay_live, run_live
@@ -612,16 +612,22 @@ def test_the_live_report_pictures_each_shortcut_as_the_window_showed_it(exercise
 
 
 @pytest.mark.parametrize(
-    ("source", "calls"), [("real", ["10 seconds"]), ("35 s", ["10 seconds", "20 seconds", "30 seconds"])]
+    ("exercise", "source", "calls"),
+    [
+        ("side-plank", "real", ["10 seconds"]),
+        ("side-plank", 35.0, ["10 seconds", "20 seconds", "30 seconds"]),
+        ("side-plank-clamshell", 25.0, ["10 seconds", "20 seconds"]),
+    ],
 )
-def test_a_held_plank_has_its_time_called_every_ten_seconds_once_each(source, calls, tmp_path):
+def test_a_held_plank_has_its_time_called_every_ten_seconds_once_each(exercise, source, calls, tmp_path):
     """Lying on your side you hear the time rather than read it: each call once, at its second of
-    the hold as the scorecard times it (the real forearm plank: 11 s; a simulated 35 s one)."""
+    the hold as the scorecard times it (the real forearm plank: 11 s; simulated 35 s and 25 s ones,
+    the second with a clam every few seconds, whose praise the calls outrank)."""
     if source == "real":
         track = load_track(fixture_track("side_plank_forearm.mp4"))
     else:
-        track = simulate("side-plank", tempo=Tempo(hold_s=35.0), seed=1).track
-    session = session_for(track, "side-plank", tmp_path)
+        track = simulate(exercise, tempo=Tempo(reps=10, hold_s=source), seed=1).track
+    session = session_for(track, exercise, tmp_path)
     given: list[tuple[float, str]] = []
     session.machine.coach.on_cue = lambda cue: given.append((session.machine.last_t_s, cue.text))
     feed(session, track)
@@ -630,3 +636,17 @@ def test_a_held_plank_has_its_time_called_every_ten_seconds_once_each(source, ca
     assert [text for _, text in timed] == calls
     for (t, _), n in zip(timed, (10, 20, 30), strict=False):
         assert t - hold["start_s"] == pytest.approx(n, abs=0.1)
+
+
+def test_a_holds_time_call_is_not_lost_behind_a_reps_praise():
+    """In a plank with clams a rep is praised every few seconds, for 2.5 s each: a time call that
+    waited behind it would often be dropped (after 1.5 s), so it takes the screen at once."""
+    coach = Coach()
+    coach.offer(9.0, [Cue("Good clam - 3", CueKind.PRAISE, key="rep3")])
+    assert coach.update(9.0).text == "Good clam - 3"
+    calls = HoldCalls()
+    assert calls.cues(9.9, held_since_s=0.0) == []
+    coach.offer(10.1, calls.cues(10.1, held_since_s=0.0))
+    assert coach.update(10.1).text == "10 seconds"
+    assert calls.cues(10.2, held_since_s=0.0) == []  # once
+    assert [c.text for c in calls.cues(12.0, held_since_s=1.5)] == ["10 seconds"]  # a new hold's own
