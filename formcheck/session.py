@@ -150,9 +150,8 @@ class SessionMachine:
         self.display.apply(t, step.events)
         self.display.blind = self.engine.blind_metrics if self.engine is not None else frozenset()
         timer = self.engine.hold_timer if self.engine is not None else None
-        self.coach.offer(
-            t, self.hold_calls.cues(t, timer.start_s if timer is not None and timer.active else None)
-        )
+        held = timer is not None and timer.active and not timer.dipping  # a dip may be the hold ending
+        self.coach.offer(t, self.hold_calls.cues(t, timer.start_s if held else None))
         self.display.cue = self.coach.apply(t, self.exercise, step.events)
         step.save |= any(isinstance(e, (RepCompleted, HoldEnded)) for e in step.events)
         return step

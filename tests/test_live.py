@@ -650,3 +650,33 @@ def test_a_holds_time_call_is_not_lost_behind_a_reps_praise():
     assert coach.update(10.1).text == "10 seconds"
     assert calls.cues(10.2, held_since_s=0.0) == []  # once
     assert [c.text for c in calls.cues(12.0, held_since_s=1.5)] == ["10 seconds"]  # a new hold's own
+
+
+@pytest.mark.parametrize(
+    ("exercise", "view", "sagging"),
+    [
+        ("side-plank", View.FRONT, False),
+        ("side-plank-clamshell", View.FRONT_RAISED, False),
+        ("side-plank", View.FRONT, True),
+        ("side-plank-leg-lift", View.FRONT_RAISED, True),
+    ],
+)
+def test_coming_down_out_of_a_plank_is_not_cued_as_a_sag_and_a_sag_still_is(exercise, view, sagging):
+    """The scorecard always left the way down out of a plank out of its sag (HOLD_EXIT_S), but the cue
+    was given at once: every simulated plank ended with "Lift your hips". A hold's fault is told once
+    it has lasted that long with the hips up, or stays clear of the floor below the hold's exit."""
+    faults = [Fault("hip_sag", 22.0)] if sagging else []
+    sim = simulate(exercise, faults, view=view, seed=2)
+    session = session_for(sim.track, exercise, None)
+    said: list[float] = []
+    session.machine.coach.on_cue = lambda cue: (
+        said.append(session.machine.last_t_s) if cue.key == "hip_sag" else None
+    )
+    feed(session, sim.track)
+    (hold,) = session.finish(EndReason.SOURCE_ENDED).to_dict()["holds"]
+    assert [f["code"] for f in hold["faults"]] == (["hip_sag"] if sagging else [])
+    if not sagging:
+        assert said == []
+    else:
+        start_s, end_s = sim.performance.holds[0].fault_windows["hip_sag"]
+        assert len(said) == 1 and start_s < said[0] < end_s  # while the hips are down

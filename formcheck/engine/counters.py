@@ -422,6 +422,13 @@ class HoldTimer:
             return self.rest_level + self.spec.exit_rise_fraction * (self.level - self.rest_level)
         return max(self.spec.exit, self.spec.exit_fraction * (self.level or 0.0))
 
+    def above_rest(self, value: float | None, fraction: float) -> bool:
+        """Whether ``value`` is at least ``fraction`` of the way up from the rest before this hold to
+        its level (False where either is not known)."""
+        if value is None or self.rest_level is None or self.level is None:
+            return False
+        return value - self.rest_level >= fraction * (self.level - self.rest_level)
+
     @property
     def dipping(self) -> bool:
         """In a hold with the hips down now: a dip so far, the hold's end if it lasts."""

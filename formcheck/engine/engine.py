@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Callable
 
 from formcheck.engine.counters import Change, HoldTimer, RepCounter, RepPhase
 from formcheck.engine.events import (
@@ -42,8 +43,14 @@ REST_REFERENCE_S = 1.0
 # start (the entry's debounce, the set-up confirmed late); live, what was measured before that was
 # read against the lying body's view (LiveMeasurer), and 2 frames of it told a plank turned 19 deg.
 HOLD_REFERENCE_S = 1.0
-# Faults that begin this close to a hold's end belong to leaving the position.
+# Faults that begin this close to a hold's end belong to leaving the position. So a hold's fault is
+# told (FaultRaised, the cue) once it began this long ago with the hips still up: told at once, every
+# plank's lowering out of it was cued "Lift your hips", a sag the scorecard then rightly left out.
 HOLD_EXIT_S = 0.75
+# ...or, the hips down past the hold's exit by then, once they stay this share of the way up from the
+# rest before the hold: a deep sag, not the way down (simulated: 0.75 s after the line bent, a plank
+# lowered out of had its hips within 2% of the rest, and a 22 deg sag's stayed at 21%).
+SAG_ABOVE_REST_FRACTION = 0.1
 # Seen from behind, the joints' stacking and the head's end disagree on the side on top: the
 # side taken is a guess (the scorecard's views say "facing away").
 SIDE_UNCERTAIN = Warning(
@@ -93,6 +100,7 @@ class ExerciseEngine:
         self._rest_samples: dict[str, deque] = {k: deque() for k in self._rest_metrics}
         self._rep_watches: list[RuleWatch] = []
         self._hold_watches: list[RuleWatch] = []
+        self._hold_faults_untold: list[tuple[Fault, str]] = []  # (fault, cue) until HOLD_EXIT_S passed
         self._hold_ref_samples: dict[str, list[float]] = {}
         self._hold_told_s = 0.0
         # hold_rest rules read through the current rep: causes of its faults only
@@ -220,10 +228,11 @@ class ExerciseEngine:
 
     def _update_hold(self, m: FrameMetrics, ready: bool, events: list[Event]) -> bool:
         timer = self.hold_timer
-        value = self._signal(m, timer.spec.signal, HOLD_MAX_YAW_DEG)
-        change = timer.update(m.t_s, value, ready, self.setup.matched_since_s)
+        signal = self._signal(m, timer.spec.signal, HOLD_MAX_YAW_DEG)
+        change = timer.update(m.t_s, signal, ready, self.setup.matched_since_s)
         if change is Change.START:
             self._hold_watches = [RuleWatch(r) for r in self._hold_rules]
+            self._hold_faults_untold = []
             self._hold_ref_samples, self._hold_told_s = {}, m.t_s
             events.append(HoldStarted(m.t_s, len(self.holds) + 1))
         elif change is Change.END:
@@ -253,8 +262,15 @@ class ExerciseEngine:
                     continue
             fault = w.observe(m.t_s, value, conf, True, self._partly_seen(m, w.rule.metric))
             if fault is not None:
-                events.append(FaultRaised(m.t_s, fault, w.rule.cue))
+                self._hold_faults_untold.append((fault, w.rule.cue))
+        if not timer.dipping or timer.above_rest(signal, SAG_ABOVE_REST_FRACTION):
+            self._tell_hold_faults(lambda f: m.t_s - f.start_s >= HOLD_EXIT_S, m.t_s, events)
         return not timer.dipping  # no rep is counted with the hips down
+
+    def _tell_hold_faults(self, due: Callable[[Fault], bool], t_s: float, events: list[Event]) -> None:
+        told = [(f, cue) for f, cue in self._hold_faults_untold if due(f)]
+        self._hold_faults_untold = [fc for fc in self._hold_faults_untold if not due(fc[0])]
+        events += [FaultRaised(t_s, f, cue) for f, cue in told]
 
     def _end_hold(self, end_s: float, events: list[Event]) -> None:
         start_s = self.hold_timer.start_s
@@ -264,6 +280,9 @@ class ExerciseEngine:
         # Coming down out of the plank is the end of the hold, not a sag during it.
         for w in self._hold_watches:
             w.spans = [f for f in w.spans if f.start_s < end_s - HOLD_EXIT_S]
+        kept = {id(f) for w in self._hold_watches for f in w.spans}
+        self._tell_hold_faults(lambda f: id(f) in kept, self.last_t_s, events)
+        self._hold_faults_untold = []
         spans = sorted(
             (f for w in self._hold_watches for f in w.spans if f.severity is not Severity.INFO),
             key=lambda f: f.start_s,
