@@ -44,12 +44,14 @@ REST_REFERENCE_S = 1.0
 # read against the lying body's view (LiveMeasurer), and 2 frames of it told a plank turned 19 deg.
 HOLD_REFERENCE_S = 1.0
 # Faults that begin this close to a hold's end belong to leaving the position. So a hold's fault is
-# told (FaultRaised, the cue) once it began this long ago with the hips still up: told at once, every
-# plank's lowering out of it was cued "Lift your hips", a sag the scorecard then rightly left out.
+# told (FaultRaised, the cue) once it began this long ago with the hips still up: told at once, the
+# way down out of 23 of 27 correct rendered planks was cued "Lift your hips" live (through MediaPipe),
+# a sag the scorecard then rightly left out.
 HOLD_EXIT_S = 0.75
 # ...or, the hips down past the hold's exit by then, once they stay this share of the way up from the
 # rest before the hold: a deep sag, not the way down (simulated: 0.75 s after the line bent, a plank
-# lowered out of had its hips within 2% of the rest, and a 22 deg sag's stayed at 21%).
+# lowered out of had its hips within 1% of the rest, and a 22 deg sag's stayed at 23%; rendered
+# planks: no false cue left, and at 5% 5 of 27).
 SAG_ABOVE_REST_FRACTION = 0.1
 # Seen from behind, the joints' stacking and the head's end disagree on the side on top: the
 # side taken is a guess (the scorecard's views say "facing away").
