@@ -17,8 +17,10 @@ import re
 from html import escape
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import NamedTuple
 
 from formcheck.atomic import atomic_path, write_synced
+from formcheck.charts import MIN_HOLDS_CHARTED, MIN_REPS_CHARTED, RepPoint, holds_chart_svg, range_chart_svg
 from formcheck.errors import FormcheckError
 from formcheck.exercises import load_exercise
 from formcheck.livestats import EndReason
@@ -136,15 +138,25 @@ def _mean_score(reps: list[dict], holds: list[dict]) -> float | None:
     return round(sum(scores) / len(scores), 1) if scores else None
 
 
+class _Facts(NamedTuple):
+    """What the report shows of the exercise: its name, its extra rep column (metric, heading)
+    and the smallest good range (small_range's min), where this version knows the exercise."""
+
+    name: str
+    column: tuple[str, str] | None = None
+    min_range_deg: float | None = None
+
+
 @functools.cache
-def _exercise_facts(exercise_id: str) -> tuple[str, tuple[str, str] | None]:
-    """The exercise's name and extra rep column (metric, heading), read once (a live session
-    writes its report after every rep); an exercise this version lacks is shown by its id."""
+def _exercise_facts(exercise_id: str) -> _Facts:
+    """Read once (a live session writes its report after every rep); an exercise this version
+    lacks is shown by its id."""
     try:
         exercise = load_exercise(exercise_id)
     except FormcheckError:
-        return exercise_id, None
-    return exercise.name, exercise.report_column
+        return _Facts(exercise_id)
+    ranges = [r.min for r in exercise.rules if r.metric == "range_deg" and r.min is not None]
+    return _Facts(exercise.name, exercise.report_column, ranges[0] if ranges else None)
 
 
 def degrees_text(value: float | None) -> str:
@@ -156,7 +168,7 @@ def degrees_text(value: float | None) -> str:
 
 def text_table(card: dict) -> str:
     """The readable summary printed at the end of a run."""
-    column = _exercise_facts(card["exercise"])[1]
+    column = _exercise_facts(card["exercise"]).column
     mean = _mean_score(card["reps"], card["holds"])
     lines = [
         f"{card['exercise']} - working side: {card['side']} - {len(card['reps'])} reps, "
@@ -215,10 +227,16 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e3e3e3;verti
 th{font-weight:600;background:#f6f7f7}td.n{text-align:right;white-space:nowrap}
 .good{color:#0a6b2d}.fair{color:#8a5a00}.poor{color:#a1161b}.score{font-weight:700}
 .fault{margin:0 0 .25rem}.fault b{color:#a1161b}.unseen{color:#777;font-style:italic}
+.chart{margin:.6rem 0 .2rem}.chart svg{display:block;width:100%;max-width:46rem;height:auto}
+.chart figcaption{color:#555;font-size:.85rem}
 .still{display:block;width:360px;max-width:100%;margin:.3rem 0;border-radius:4px}
 ul{padding-left:1.2rem}li{margin:.2rem 0}footer{color:#777;font-size:.85rem;margin-top:2rem}
 @media print{body{margin:0;max-width:none}}
 """
+
+
+# The colours of report.html's good, fair and poor scores (_STYLE), for its charts.
+_SCORE_COLOURS = {"good": "#0a6b2d", "fair": "#8a5a00", "poor": "#a1161b", "": "#777777"}
 
 
 def _score_class(score: float | None) -> str:
@@ -312,7 +330,9 @@ def read_stills(path: Path) -> Stills:
     return stills
 
 
-def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: bool, stills: Stills) -> str:
+def _set_html(
+    s: dict, reps: list[dict], holds: list[dict], facts: _Facts, several: bool, stills: Stills
+) -> str:
     parts = []
     if several:
         parts.append(f"<h2>Set {s['index']} - {escape(s['side'])} side</h2>")
@@ -324,8 +344,9 @@ def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: boo
             for v in views
         )
         parts.append(f"<p class=sub>Camera: {said}.</p>")
+    parts.extend(_charts(s["index"], reps, holds, facts.min_range_deg))
     if reps:
-        metric, heading = column or ("", "")
+        metric, heading = facts.column or ("", "")
         extra = f"<th>{escape(heading.capitalize())}</th>" if metric else ""
         rows = "".join(
             f"<tr><td class=n>{r['index']}</td><td class=n>{r['start_s']:.1f}-{r['end_s']:.1f} s</td>"
@@ -354,6 +375,31 @@ def _set_html(s: dict, reps: list[dict], holds: list[dict], column, several: boo
     if not reps and not holds:
         parts.append("<p>No rep or hold counted in this set.</p>")
     return "".join(parts)
+
+
+def _charts(set_index: int, reps: list[dict], holds: list[dict], min_range_deg: float | None) -> list[str]:
+    """The set's charts: its reps' range, its holds' length, where there are enough to show a trend."""
+    charts = []
+    if len(reps) >= MIN_REPS_CHARTED:
+        points = [
+            RepPoint(r["index"], r["metrics"].get("range_deg"), _SCORE_COLOURS[_score_class(r["score"])])
+            for r in reps
+        ]
+        svg = range_chart_svg(points, min_range_deg, f"range-{set_index}")
+        charts.append(_figure(svg, "Each rep's range, its dot coloured by its score as in the table."))
+    if len(holds) >= MIN_HOLDS_CHARTED:
+        svg = holds_chart_svg(
+            [h["index"] for h in holds],
+            [h["duration_s"] for h in holds],
+            [h["good_form_s"] for h in holds],
+            f"holds-{set_index}",
+        )
+        charts.append(_figure(svg, "Each hold's length, and the part of it held in good form."))
+    return charts
+
+
+def _figure(svg: str, caption: str) -> str:
+    return f'<figure class="chart">{svg}<figcaption>{escape(caption)}</figcaption></figure>'
 
 
 def _live_line(live: dict) -> str:
@@ -390,7 +436,7 @@ def report_html(card: dict, stills: Stills | None = None) -> str:
     """A self-contained page (no scripts, nothing fetched) that prints and mails as it shows;
     ``stills``: a JPEG of each faulty rep and hold, as annotated.mp4 drew it or the live window
     showed it."""
-    name, column = _exercise_facts(card["exercise"])
+    facts = _exercise_facts(card["exercise"])
     source = card["source"]
     video = Path(source["path"]).name or source["path"]
     mean = _mean_score(card["reps"], card["holds"])
@@ -401,7 +447,7 @@ def report_html(card: dict, stills: Stills | None = None) -> str:
     tiles += [(shown_mean, "mean score"), _counted(faults, "shortcut")]
     sets = _sets(card)
     body = [
-        f"<h1>{escape(name)}</h1>",
+        f"<h1>{escape(facts.name)}</h1>",
         f"<p class=sub>{escape(video)} - working side: {escape(card['side'])}</p>",
         '<div class="tiles">'
         + "".join(f'<div class="tile"><b>{value}</b>{label}</div>' for value, label in tiles)
@@ -413,7 +459,7 @@ def report_html(card: dict, stills: Stills | None = None) -> str:
     body.append(_notes(card))
     if len(sets) == 1:
         body.append("<h2>Reps and holds</h2>")
-    body.extend(_set_html(s, reps, holds, column, len(sets) > 1, stills or {}) for s, reps, holds in sets)
+    body.extend(_set_html(s, reps, holds, facts, len(sets) > 1, stills or {}) for s, reps, holds in sets)
     pose = f"{source['frames_with_pose']} of {source['frames']} frames with a person found"
     body.append(
         f"<footer>formcheck {escape(_formcheck_version())} - {escape(source['path'])} - "
@@ -421,7 +467,7 @@ def report_html(card: dict, stills: Stills | None = None) -> str:
         "each error, up to twice that the further past its limit; a hold scores the share of it held in good "
         f"form. A measure the camera could not see is shown as <i>{UNSEEN}</i>.</footer>"
     )
-    return html_page(f"formcheck - {name} - {video}", body)
+    return html_page(f"formcheck - {facts.name} - {video}", body)
 
 
 def html_page(title: str, body: list[str]) -> str:

@@ -158,3 +158,77 @@ def test_a_pages_pictures_read_back_are_its_own_and_a_damaged_one_is_left_out(tm
     page.write_text(page.read_text().replace(base64.b64encode(b"\xff\xd8first").decode(), "not base64!"))
     assert read_stills(page) == {("rep", 1, 2): b"\xff\xd8second"}
     assert read_stills(tmp_path / "missing.html") == {}
+
+
+def _chart(page: str, n: int) -> str:
+    """The n-th chart's SVG in a page."""
+    return page.split('<figure class="chart">')[n + 1].split("</svg>")[0]
+
+
+def test_a_set_of_reps_is_charted_as_its_range_fades_against_the_smallest_good_range():
+    """Each rep the camera saw is a dot at its range in its score's colour, left to right; one it
+    could not see has none; fewer than four reps are read from the table alone."""
+    fault = {"code": "small_range", "severity": "warning", "at_s": 1.0, "message": "m"}
+    ranges, scores = [41.0, 37.0, None, 30.0, 18.0], [100, 100, 100, 92, 84]
+    reps = [
+        {
+            "index": i + 1,
+            "start_s": i,
+            "end_s": i + 0.9,
+            "score": s,
+            "metrics": {"range_deg": r},
+            "faults": [],
+        }
+        for i, (r, s) in enumerate(zip(ranges, scores, strict=True))
+    ]
+    reps[-1]["faults"] = [fault]
+    page = report_html(minimal_card(reps=reps))
+    assert page.count('<figure class="chart">') == 1
+    svg = _chart(page, 0)
+    dots = re.findall(r'<use xlink:href="#C[^"]*" x="([\d.]+)" y="([\d.]+)" style="fill: (#\w+)', svg)
+    assert [c for _, _, c in dots] == ["#0a6b2d", "#0a6b2d", "#0a6b2d", "#8a5a00"]
+    x, y = np.array([float(d[0]) for d in dots]), np.array([float(d[1]) for d in dots])
+    assert np.all(np.diff(x) > 0) and np.all(np.diff(y) > 0)  # later reps right, smaller ranges lower
+    assert np.diff(y)[1] / np.diff(y)[0] == pytest.approx((37 - 30) / (41 - 37), rel=0.01)  # to scale
+    assert "smallest good range 20°" in svg  # clamshell.toml's small_range
+    assert report_html(minimal_card(reps=reps[:3])).count("<svg") == 0
+
+
+def test_a_set_of_holds_is_charted_as_bars_of_their_length_and_good_form_and_remade_the_same():
+    fault = {"code": "hip_sag", "severity": "warning", "start_s": 40.0, "end_s": 48.0, "message": "m"}
+    holds = [
+        {
+            "index": 1,
+            "start_s": 2.0,
+            "end_s": 32.0,
+            "duration_s": 30.0,
+            "good_form_s": 30.0,
+            "score": 100,
+            "faults": [],
+        },
+        {
+            "index": 2,
+            "start_s": 36,
+            "end_s": 56,
+            "duration_s": 20.0,
+            "good_form_s": 12.0,
+            "score": 60,
+            "faults": [fault],
+        },
+    ]
+    card = minimal_card(exercise="side-plank", reps=[], holds=holds)
+    card["sets"] = [{"index": 1, "side": "right"}]
+    page = report_html(card)
+    svg = _chart(page, 0)
+
+    def heights(fill: str) -> list[float]:
+        bars = re.findall(
+            r'<path d="M [\d.]+ ([\d.]+) \s*L [\d.]+ [\d.]+ \s*L [\d.]+ ([\d.]+) [^"]*" [^>]*fill: ' + fill,
+            svg,
+        )
+        return [float(bottom) - float(top) for bottom, top in bars][:2]  # the legend's swatches follow
+
+    held, good = heights("#dfe3e6"), heights("#0a6b2d")
+    assert held[1] / held[0] == pytest.approx(20 / 30, rel=0.01)
+    assert good[0] == pytest.approx(held[0]) and good[1] / held[0] == pytest.approx(12 / 30, rel=0.01)
+    assert report_html(json.loads(json.dumps(card))) == page  # a scorecard read back remakes the same page
