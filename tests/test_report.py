@@ -232,3 +232,24 @@ def test_a_set_of_holds_is_charted_as_bars_of_their_length_and_good_form_and_rem
     assert held[1] / held[0] == pytest.approx(20 / 30, rel=0.01)
     assert good[0] == pytest.approx(held[0]) and good[1] / held[0] == pytest.approx(12 / 30, rel=0.01)
     assert report_html(json.loads(json.dumps(card))) == page  # a scorecard read back remakes the same page
+
+
+def test_charts_of_several_sets_share_a_page_without_sharing_an_id():
+    reps = [
+        {
+            "index": i,
+            "set": s,
+            "start_s": i,
+            "end_s": i + 0.9,
+            "score": 100,
+            "metrics": {"range_deg": 40.0},
+            "faults": [],
+        }
+        for s in (1, 2)
+        for i in range(1, 5)
+    ]
+    card = minimal_card(reps=reps, sets=[{"index": 1, "side": "right"}, {"index": 2, "side": "left"}])
+    page = report_html(card)
+    assert page.count('<figure class="chart">') == 2
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) and re.findall(r'href="#([^"]+)"', _chart(page, 1))[0] in ids
