@@ -245,6 +245,20 @@ def _analyze_folder(
     help="Seconds counted down before counting starts [default: 3 for a camera, 0 for --source, "
     "since a recording cannot wait for it].",
 )
+@click.option(
+    "--reps",
+    "goal_reps",
+    type=click.IntRange(1, 500),
+    default=None,
+    help="Your programme's reps a set: the rep that reaches them is told 'set done'.",
+)
+@click.option(
+    "--hold",
+    "goal_hold_s",
+    type=click.FloatRange(1, 600),
+    default=None,
+    help="Your programme's seconds a hold: told 'hold done' when a hold reaches them.",
+)
 @model_option
 def live(
     camera: int | None,
@@ -257,6 +271,8 @@ def live(
     voice: bool,
     debug: bool,
     countdown_s: float | None,
+    goal_reps: int | None,
+    goal_hold_s: float | None,
     model: str | None,
 ) -> None:
     """Check your form live on a webcam: skeleton, angles, rep counter, cues as you go.
@@ -274,6 +290,7 @@ def live(
     from formcheck.sources import CameraSource, VideoFileSource
 
     exercise = load_exercise(ExerciseId.parse(exercise_name))
+    goal = _goal(exercise, goal_reps, goal_hold_s)
     if out is not None and holds_result(out) and not overwrite:
         raise FormcheckError(f"{out} already holds a result; pass --overwrite or another --out.")
     if camera is not None and source is not None:
@@ -314,6 +331,7 @@ def live(
         speaker,
         debug,
         notify=lambda text: click.echo(text, err=True),
+        goal=goal,
     )
     keys = "q quits, space pauses, r restarts the set" if display.draws else "Ctrl-C ends the session"
     click.echo(f"{exercise.name}: watching {info.path} ({info.width}x{info.height}); {keys}.", err=True)
@@ -550,6 +568,17 @@ def render(
         + " and ".join(f"{h * 100:.1f}" for h in checks["support_above_mat_max_m"])
         + " cm above the mat."
     )
+
+
+def _goal(exercise, reps: int | None, hold_s: float | None):
+    """The set's goal, refusing one the exercise has nothing to count for."""
+    from formcheck.feedback import Goal
+
+    if reps is not None and exercise.reps is None:
+        raise FormcheckError(f"{exercise.id} counts holds, not reps: give --hold SECONDS, not --reps.")
+    if hold_s is not None and exercise.hold is None:
+        raise FormcheckError(f"{exercise.id} counts reps, not holds: give --reps N, not --hold.")
+    return Goal(reps, hold_s)
 
 
 @cli.command()

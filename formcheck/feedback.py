@@ -38,8 +38,24 @@ class CueKind(IntEnum):
     INFO = 0  # rep counts, "hold it"
     PRAISE = 1  # a good rep or hold
     TIME = 2  # a hold's time so far: above praise, which a progression's reps earn every few seconds
-    SETUP = 3  # what to fix about the camera or the position
-    FAULT = 4  # a shortcut, the moment it happens
+    GOAL = 3  # the set's reps or the hold's time reached (Goal): once, and what to do next
+    SETUP = 4  # what to fix about the camera or the position
+    FAULT = 5  # a shortcut, the moment it happens
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What the person's programme asks of a set (``formcheck live --reps/--hold``): its reps, a
+    hold's seconds. Told once when reached; counting goes on after it."""
+
+    reps: int | None = None
+    hold_s: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"reps": self.reps, "hold_s": self.hold_s}
+
+
+NO_GOAL = Goal()
 
 
 @dataclass(frozen=True)
@@ -58,9 +74,10 @@ class Cue:
         return self.key or self.text
 
 
-def cues_from_events(exercise: Exercise, events: list[Event]) -> list[Cue]:
+def cues_from_events(exercise: Exercise, events: list[Event], goal: Goal = NO_GOAL) -> list[Cue]:
     """The cues a frame's engine events call for, ranked by severity and then by the rule's place
-    in the exercise definition (the physical therapist lists the most important check first)."""
+    in the exercise definition (the physical therapist lists the most important check first); the
+    rep that reaches the set's goal says so in its own words."""
     order = {code: len(exercise.fault_codes) - i for i, code in enumerate(exercise.fault_codes)}
     cues = []
     for e in events:
@@ -69,10 +86,13 @@ def cues_from_events(exercise: Exercise, events: list[Event]) -> list[Cue]:
             cues.append(Cue(e.cue, CueKind.FAULT, rank, e.fault.code))
         elif isinstance(e, RepCompleted):
             n = e.rep.index
-            if e.rep.faults:
-                cues.append(Cue(f"Rep {n}", CueKind.INFO, key=f"rep{n}"))
+            said = f"Rep {n}" if e.rep.faults else f"{exercise.good_rep} - {n}"
+            if n == goal.reps:
+                cues.append(Cue(f"{said} - set done", CueKind.GOAL, key=f"rep{n}"))
+            elif e.rep.faults:
+                cues.append(Cue(said, CueKind.INFO, key=f"rep{n}"))
             else:
-                cues.append(Cue(f"{exercise.good_rep} - {n}", CueKind.PRAISE, key=f"rep{n}"))
+                cues.append(Cue(said, CueKind.PRAISE, key=f"rep{n}"))
         elif isinstance(e, HoldStarted):
             cues.append(Cue("Hold it", CueKind.INFO, key=f"hold{e.index}"))
         elif isinstance(e, HoldEnded):
@@ -90,22 +110,33 @@ def cues_from_events(exercise: Exercise, events: list[Event]) -> list[Cue]:
 
 
 class HoldCalls:
-    """A hold's time so far, called once at every HOLD_CALL_EVERY_S ("20 seconds")."""
+    """A hold's time so far, called once at every HOLD_CALL_EVERY_S ("20 seconds"), and once when
+    it reaches the goal's (``goal_s``; "30 seconds - hold done", in place of that moment's call)."""
 
-    def __init__(self, every_s: float = HOLD_CALL_EVERY_S):
-        self.every_s = every_s
-        self._called: tuple[float | None, int] = (None, 0)  # (the hold's start, the last call's number)
+    def __init__(self, every_s: float = HOLD_CALL_EVERY_S, goal_s: float | None = None):
+        self.every_s, self.goal_s = every_s, goal_s
+        # The hold called about (its start), the last call's number, and whether its goal was told.
+        self._called: tuple[float | None, int, bool] = (None, 0, False)
 
     def cues(self, t_s: float, held_since_s: float | None) -> list[Cue]:
         """The call due at ``t_s`` for a hold timed from ``held_since_s`` (None: no hold)."""
         if held_since_s is None:
             return []
-        n = int((t_s - held_since_s) // self.every_s)
-        hold, called = self._called
-        if n < 1 or (hold == held_since_s and n <= called):
-            return []
-        self._called = held_since_s, n
-        return [Cue(f"{n * self.every_s:.0f} seconds", CueKind.TIME, key=f"held {held_since_s} {n}")]
+        held_s = t_s - held_since_s
+        n = int(held_s // self.every_s)
+        hold, called, told = self._called
+        if hold != held_since_s:
+            called, told = 0, False
+        cues = []
+        key = f"held {held_since_s}"
+        if self.goal_s is not None and not told and held_s >= self.goal_s:
+            cues.append(Cue(f"{self.goal_s:g} seconds - hold done", CueKind.GOAL, key=f"{key} goal"))
+            called, told = max(called, n), True
+        elif n >= 1 and n > called:
+            cues.append(Cue(f"{n * self.every_s:.0f} seconds", CueKind.TIME, key=f"{key} {n}"))
+            called = n
+        self._called = held_since_s, called, told
+        return cues
 
 
 class Coach:
@@ -162,9 +193,9 @@ class Coach:
         if self.current is not None and self.current.cooldown_key.startswith(key_prefix):
             self.current, self._until_s = None, -1.0
 
-    def apply(self, t_s: float, exercise: Exercise, events: list[Event]) -> Cue | None:
+    def apply(self, t_s: float, exercise: Exercise, events: list[Event], goal: Goal = NO_GOAL) -> Cue | None:
         """Offer the cues a frame's events call for and return the cue on screen."""
-        self.offer(t_s, cues_from_events(exercise, events))
+        self.offer(t_s, cues_from_events(exercise, events, goal))
         return self.update(t_s)
 
 

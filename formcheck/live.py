@@ -23,7 +23,7 @@ from formcheck.capture import Captured, LatestFrame
 from formcheck.display import Display, draw_live
 from formcheck.engine import ExerciseEngine
 from formcheck.exercises import Exercise
-from formcheck.feedback import Coach, Speaker
+from formcheck.feedback import NO_GOAL, Coach, Goal, Speaker
 from formcheck.interrupts import Terminated, no_interrupts, terminate_as_interrupt
 from formcheck.kinematics import Side
 from formcheck.livestats import EndReason, LiveStats
@@ -57,12 +57,13 @@ class LiveSession:
         debug: bool = False,
         clock: Callable[[], float] = time.monotonic,
         notify: Callable[[str], None] = lambda _text: None,
+        goal: Goal = NO_GOAL,
     ):
         self.exercise, self.measurer, self.source, self.out_dir = exercise, measurer, source, out_dir
         self.debug, self.clock, self.notify = debug, clock, notify
         self.stills = RecentStills()
         coach = Coach(on_cue=(lambda cue: speaker.say(cue.text)) if speaker is not None else None)
-        self.machine = SessionMachine(exercise, side, countdown_s, coach)
+        self.machine = SessionMachine(exercise, side, countdown_s, coach, goal)
         self.stats = LiveStats(clock())
         self.paused = False
         self.ended: EndReason | None = None
@@ -132,6 +133,8 @@ class LiveSession:
         info = replace(self.source, frames=self.stats.processed)
         side = sets[0].side if sets else self.machine.side.value
         live = self.stats.to_dict(self.clock(), None if self.ended is None else self.ended.value)
+        if self.machine.goal != NO_GOAL:
+            live["goal"] = self.machine.goal.to_dict()
         return Scorecard(self.exercise.id, side, info, self.stats.with_pose, sets, warnings, live)
 
     def save(self) -> Scorecard:

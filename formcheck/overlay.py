@@ -12,7 +12,7 @@ import numpy as np
 
 from formcheck.engine import Event, HoldEnded, HoldStarted, RepCompleted
 from formcheck.exercises import Exercise
-from formcheck.feedback import Cue, CueKind
+from formcheck.feedback import NO_GOAL, Cue, CueKind, Goal
 from formcheck.kinematics import Side
 from formcheck.pose import SKELETON, Landmark
 
@@ -22,6 +22,7 @@ GREY = (128, 128, 128)
 CUE_COLORS = {
     CueKind.FAULT: RED,
     CueKind.SETUP: (0, 140, 220),
+    CueKind.GOAL: (60, 140, 60),
     CueKind.PRAISE: (60, 140, 60),
     CueKind.TIME: (90, 90, 90),
     CueKind.INFO: (90, 90, 90),
@@ -38,6 +39,7 @@ class DisplayState:
     holds: int = 0
     cue: Cue | None = None
     blind: frozenset[str] | set[str] = frozenset()  # measures the camera can't see: not drawn as numbers
+    goal: Goal = NO_GOAL  # shown beside the counters ("reps 4/15")
 
     def apply(self, t_s: float, events: list[Event]) -> None:
         for e in events:
@@ -104,9 +106,10 @@ def draw_frame(
             _text(img, f"{values[signal]:.1f}{unit}", (ankle[0] + 8, ankle[1] + 20), 0.5 * scale, AMBER)
     bar = int(34 * scale)
     cv2.rectangle(img, (0, 0), (w, bar), BLACK, -1)
-    header = f"{title}   reps {state.reps}"
+    goal = state.goal
+    header = f"{title}   reps {state.reps}" + (f"/{goal.reps}" if goal.reps else "")
     if state.hold_start_s is not None:
-        header += f"   hold {t_s - state.hold_start_s:4.1f}s"
+        header += f"   hold {t_s - state.hold_start_s:4.1f}" + (f"/{goal.hold_s:g}s" if goal.hold_s else "s")
     elif state.holds:
         header += f"   holds {state.holds}"
     if state.last_score is not None:

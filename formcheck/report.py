@@ -181,6 +181,9 @@ def text_table(card: dict) -> str:
             score = f", mean score {set_mean:g}" if set_mean is not None else ""
             lines.append(f"set {s['index']} ({s['side']} side): {len(reps)} reps, {len(holds)} holds{score}")
         lines.extend(_set_lines(reps, holds, column))
+    goal = _goal_text(card)
+    if goal:
+        lines.append(goal)
     for w in card["warnings"]:
         lines.append(f"! {w['at_s']:5.1f}s {w['code']}: {w['message']}")
     return "\n".join(lines)
@@ -414,6 +417,27 @@ def _live_line(live: dict) -> str:
     return f"<p class=sub>Live session: {', '.join(bits)}.</p>"
 
 
+def _goal_text(card: dict) -> str | None:
+    """How a live session's sets met its goal (``live.goal``), in words; None without one."""
+    live = card.get("live")
+    goal = live.get("goal") if isinstance(live, dict) else None
+    if not isinstance(goal, dict):
+        return None
+    said = []
+    reps, hold_s = goal.get("reps"), goal.get("hold_s")
+    sets = _sets(card)
+    if isinstance(reps, int) and not isinstance(reps, bool):
+        counts = [len(set_reps) for _, set_reps, _ in sets if set_reps]
+        met = sum(n >= reps for n in counts)
+        done = f" ({', '.join(map(str, counts))} done)" if counts else ""
+        said.append(f"{reps} reps a set, reached in {met} of {len(counts)} sets{done}")
+    if isinstance(hold_s, (int, float)) and not isinstance(hold_s, bool):
+        lengths = [h["duration_s"] for _, _, holds in sets for h in holds]
+        met = sum(length >= hold_s for length in lengths)
+        said.append(f"{hold_s:g} s holds, reached by {met} of {len(lengths)} holds")
+    return "Goal: " + "; ".join(said) + "." if said else None
+
+
 def _counted(n: int, noun: str) -> tuple[str, str]:
     return str(n), noun if n == 1 else f"{noun}s"
 
@@ -455,6 +479,9 @@ def report_html(card: dict, stills: Stills | None = None) -> str:
     ]
     if isinstance(card.get("live"), dict):
         body.append(_live_line(card["live"]))
+    goal = _goal_text(card)
+    if goal:
+        body.append(f"<p class=sub>{escape(goal)}</p>")
     body.append(f"<h2>What to work on</h2>{_work_on(card)}")
     body.append(_notes(card))
     if len(sets) == 1:

@@ -16,7 +16,7 @@ import numpy as np
 from formcheck.engine import Event, ExerciseEngine, FrameMetrics, HoldEnded, RepCompleted, Warning
 from formcheck.engine.setup import Problem, frame_problems
 from formcheck.exercises import Exercise
-from formcheck.feedback import Coach, Cue, CueKind, HoldCalls
+from formcheck.feedback import NO_GOAL, Coach, Cue, CueKind, Goal, HoldCalls
 from formcheck.kinematics import Side, side_from_votes, side_votes
 from formcheck.overlay import DisplayState
 from formcheck.pipeline import LiveFrame
@@ -92,13 +92,14 @@ class SessionMachine:
         side: Side | None = None,
         countdown_s: float = 3.0,
         coach: Coach | None = None,
+        goal: Goal = NO_GOAL,
     ):
-        self.exercise, self.fixed_side = exercise, side
+        self.exercise, self.fixed_side, self.goal = exercise, side, goal
         self.gate = StartGate(exercise, countdown_s)
         self.side_watch = SideWatch()
         self.coach: Coach = coach or Coach()
-        self.hold_calls = HoldCalls()
-        self.display = DisplayState()
+        self.hold_calls = HoldCalls(goal_s=goal.hold_s)
+        self.display = DisplayState(goal=self.goal)
         self.sets: list[ExerciseSet] = []
         self.finished_warnings: list[Warning] = []
         self.engine: ExerciseEngine | None = None
@@ -152,7 +153,7 @@ class SessionMachine:
         timer = self.engine.hold_timer if self.engine is not None else None
         held = timer is not None and timer.active and not timer.dipping  # a dip may be the hold ending
         self.coach.offer(t, self.hold_calls.cues(t, timer.start_s if held else None))
-        self.display.cue = self.coach.apply(t, self.exercise, step.events)
+        self.display.cue = self.coach.apply(t, self.exercise, step.events, self.goal)
         step.save |= any(isinstance(e, (RepCompleted, HoldEnded)) for e in step.events)
         return step
 
@@ -197,7 +198,7 @@ class SessionMachine:
         self.set_side, self.set_start_s = side, self._primer[0].t_s if self._primer else t_s
         self._set_head_end, self._switch_since, self._switched = self.side_watch.head_end, None, False
         self.engine = ExerciseEngine(self.exercise, side_given=self.fixed_side is not None)
-        self.display = DisplayState()
+        self.display = DisplayState(goal=self.goal)
         self.coach.offer(t_s, [Cue(f"Go! Set {self.set_index}, {side.value} side", CueKind.SETUP, key="go")])
         events: list[Event] = []
         for m in self._primer:  # the start position just held: rest level, set-up confirmed
@@ -252,7 +253,7 @@ class SessionMachine:
         if self.engine is not None:
             note = f"Set {self.set_index} restarted: its {len(self.engine.reps)} reps are discarded."
         self.engine, self.set_side = None, None
-        self.display = DisplayState()
+        self.display = DisplayState(goal=self.goal)
         self.gate.reset()
         self._primer.clear()
         return note

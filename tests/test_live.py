@@ -25,13 +25,14 @@ from formcheck.engine import FrameMetrics
 from formcheck.engine.counters import END_CONFIRM_S
 from formcheck.engine.setup import frame_problems
 from formcheck.exercises import load_exercise
-from formcheck.feedback import Coach, Cue, CueKind, HoldCalls, Speaker, make_speaker
+from formcheck.feedback import Coach, Cue, CueKind, Goal, HoldCalls, Speaker, make_speaker
 from formcheck.interrupts import Terminated, deferred_interrupts, terminate_as_interrupt
 from formcheck.kinematics import Side
 from formcheck.live import EndReason, LiveSession, replay_live, run_live
 from formcheck.pipeline import LiveMeasurer, analyze_track
 from formcheck.pose import Landmark, PoseTrack, TrackReplayEstimator, load_track
 from formcheck.readiness import GateState, StartGate
+from formcheck.report import text_table
 from formcheck.sim import FAULTS, Fault, Tempo, View, simulate
 
 GREY = np.full((36, 64, 3), 120, dtype=np.uint8)
@@ -650,6 +651,74 @@ def test_a_holds_time_call_is_not_lost_behind_a_reps_praise():
     assert coach.update(10.1).text == "10 seconds"
     assert calls.cues(10.2, held_since_s=0.0) == []  # once
     assert [c.text for c in calls.cues(12.0, held_since_s=1.5)] == ["10 seconds"]  # a new hold's own
+
+
+def test_the_rep_that_reaches_the_sets_goal_says_set_done_once_and_the_report_counts_it(clam, tmp_path):
+    """The real clam clip has 6 reps: with a goal of 5, the 5th is told 'set done' in place of its
+    praise, every other cue is as without a goal, and the report says the set reached it."""
+
+    def cues(goal: Goal, out_dir) -> tuple[list[str], dict]:
+        session = session_for(clam, "clamshell", out_dir, goal=goal)
+        given: list[str] = []
+        session.machine.coach.on_cue = lambda cue: given.append(cue.text)
+        feed(session, clam)
+        return given, session.finish(EndReason.SOURCE_ENDED).to_dict()
+
+    (tmp_path / "none").mkdir()
+    without, _ = cues(Goal(), tmp_path / "none")
+    given, card = cues(Goal(reps=5), tmp_path)
+    assert "Good clam - 5" in without
+    assert given == [text.replace("Good clam - 5", "Good clam - 5 - set done") for text in without]
+    assert len(card["reps"]) == 6 and card["live"]["goal"] == {"reps": 5, "hold_s": None}
+    line = "Goal: 5 reps a set, reached in 1 of 1 sets (6 done)."
+    assert line in (tmp_path / "report.html").read_text() and line in text_table(card)
+
+
+@pytest.mark.parametrize(("goal_s", "reached"), [(10.0, 1), (12.0, 0)])
+def test_a_real_plank_is_told_its_goal_at_its_second_and_reported_reaching_it_or_not(
+    goal_s, reached, tmp_path
+):
+    """The real forearm plank is held 11 s: a 10 s goal is told 10 s after the hold's timed start
+    and reached; a 12 s one is neither."""
+    track = load_track(fixture_track("side_plank_forearm.mp4"))
+    session = session_for(track, "side-plank", tmp_path, goal=Goal(hold_s=goal_s))
+    given: list[tuple[float, str]] = []
+    session.machine.coach.on_cue = lambda cue: given.append((session.machine.last_t_s, cue.text))
+    feed(session, track)
+    card = session.finish(EndReason.SOURCE_ENDED).to_dict()
+    (hold,) = card["holds"]
+    told = [(t, text) for t, text in given if text.endswith("hold done")]
+    assert [text for _, text in told] == [f"{goal_s:g} seconds - hold done"] * reached
+    if reached:
+        assert told[0][0] - hold["start_s"] == pytest.approx(goal_s, abs=0.1)
+    assert f"Goal: {goal_s:g} s holds, reached by {reached} of 1 holds." in text_table(card)
+
+
+def test_a_hold_reaching_its_goal_is_told_hold_done_in_place_of_that_moments_call():
+    """Calls every 10 s; the goal's own words at its second, once; a call due at the same moment
+    is not said twice; each new hold has its own."""
+
+    def said(goal_s: float, until_s: float, since_s: float = 0.0, calls=None) -> list[tuple[float, str]]:
+        calls = calls or HoldCalls(goal_s=goal_s)
+        return [
+            (round(t, 1), c.text) for t in np.arange(since_s, until_s, 0.1) for c in calls.cues(t, since_s)
+        ]
+
+    assert said(30, 41) == [
+        (10.0, "10 seconds"),
+        (20.0, "20 seconds"),
+        (30.0, "30 seconds - hold done"),
+        (40.0, "40 seconds"),
+    ]
+    assert said(25, 31) == [
+        (10.0, "10 seconds"),
+        (20.0, "20 seconds"),
+        (25.0, "25 seconds - hold done"),
+        (30.0, "30 seconds"),
+    ]
+    calls = HoldCalls(goal_s=5)
+    assert said(5, 6, calls=calls) == [(5.0, "5 seconds - hold done")]
+    assert said(5, 26, since_s=20.0, calls=calls) == [(25.0, "5 seconds - hold done")]  # the next hold
 
 
 @pytest.mark.parametrize(
