@@ -592,9 +592,23 @@ def _goal(exercise, reps: int | None, hold_s: float | None):
 )
 def report(scorecard: Path, output: Path | None) -> None:
     """Print a saved scorecard.json (or a result folder's) as a table and write it as report.html
-    (with the pictures of the report.html beside it, if one was written with them)."""
-    from formcheck.report import read_scorecard, read_stills, text_table, write_report
+    (with the pictures of the report.html beside it, if one was written with them). Given a batch's
+    folder (analyze FOLDER), remake each result's report.html beside its scorecard."""
+    from formcheck.report import batch_scorecards, read_scorecard, read_stills, text_table, write_report
 
+    batch = batch_scorecards(scorecard)
+    if batch:
+        if output is not None:
+            raise FormcheckError(
+                f"{scorecard} holds {len(batch)} results: -o names one page, so give one of them, "
+                "or leave -o out to remake each one's report.html beside its scorecard."
+            )
+        cards = [(path, read_scorecard(path)) for path in batch]  # all read and checked before any is written
+        for path, card in cards:
+            write_report(path.parent / "report.html", card, read_stills(path.parent / "report.html"))
+            click.echo(f"{path.parent.name}: {text_table(card).splitlines()[0]}")
+        click.echo(f"\nWrote {len(cards)} reports in {scorecard}")
+        return
     card = read_scorecard(scorecard)
     beside = (scorecard if scorecard.is_dir() else scorecard.parent) / "report.html"
     output = output or beside

@@ -92,10 +92,7 @@ def read_scorecard(path: Path) -> dict:
     path = Path(path)
     if path.is_dir():
         if not (path / "scorecard.json").is_file():
-            inner = sorted(p.parent.name for p in path.glob("*/scorecard.json"))
-            listed = ", ".join(inner[:3]) + (", ..." if len(inner) > 3 else "")
-            within = f" (its folders {listed} do: give one of them)" if inner else ""
-            raise FormcheckError(f"{path} holds no scorecard.json{within}.")
+            raise FormcheckError(f"{path} holds no scorecard.json, nor do the folders in it.")
         path = path / "scorecard.json"
     try:
         card = json.loads(path.read_text(encoding="utf-8"))
@@ -115,6 +112,15 @@ def read_scorecard(path: Path) -> dict:
     except ValueError as exc:
         raise FormcheckError(f"{path}: {exc}.") from None
     return card
+
+
+def batch_scorecards(folder: Path) -> list[Path]:
+    """The scorecards of a batch's results (``analyze FOLDER``: one folder per video), when
+    ``folder`` is a batch's folder rather than one result's; else none."""
+    folder = Path(folder)
+    if not folder.is_dir() or (folder / "scorecard.json").is_file():
+        return []
+    return sorted(folder.glob("*/scorecard.json"))
 
 
 # -- what both views share ----------------------------------------------------------------------------

@@ -516,9 +516,24 @@ def test_a_folder_of_videos_is_analysed_jobs_at_a_time_each_into_its_own_folder_
     )
     assert_one_line_error(again, "already holds a result", "--overwrite")
     assert json.loads((root / "anna" / "scorecard.json").read_text()) == anna
-    # a batch's folder is no one video's result: the report command names the ones in it
+    # a batch's folder: the report command remakes each result's page (its pictures kept) and
+    # refuses -o, which names one page; a damaged scorecard stops it before any page is written
+    pages = {name: (root / name / "report.html").read_text() for name in ("anna", "ben", "dora plank (1)")}
+    (root / "anna" / "report.html").write_text("an old page")
+    remade = formcheck("report", str(root))
+    assert remade.returncode == 0, remade.stderr
+    assert "anna: clamshell - working side: right - 3 reps, 0 holds, mean score 97" in remade.stdout
+    assert "Wrote 3 reports in" in remade.stdout
+    assert {name: (root / name / "report.html").read_text() for name in pages} == pages
     assert_one_line_error(
-        formcheck("report", str(root)), "holds no scorecard.json", "anna, ben, dora plank (1)"
+        formcheck("report", str(root), "-o", "x.html"), "holds 3 results", "-o names one page"
+    )
+    (root / "ben" / "scorecard.json").write_text("{}")
+    (root / "anna" / "report.html").write_text("an old page")
+    assert_one_line_error(formcheck("report", str(root)), "ben/scorecard.json is not a formcheck scorecard")
+    assert (root / "anna" / "report.html").read_text() == "an old page"
+    assert_one_line_error(
+        formcheck("report", str(tmp_path)), "holds no scorecard.json, nor do the folders in it"
     )
 
 
