@@ -38,8 +38,8 @@ class CueKind(IntEnum):
     INFO = 0  # rep counts, "hold it"
     PRAISE = 1  # a good rep or hold
     TIME = 2  # a hold's time so far: above praise, which a progression's reps earn every few seconds
-    GOAL = 3  # the set's reps or the hold's time reached (Goal): once, and what to do next
-    SETUP = 4  # what to fix about the camera or the position
+    SETUP = 3  # what to fix about the camera or the position
+    GOAL = 4  # the set's reps or the hold's time reached (Goal): said once, so above a camera note
     FAULT = 5  # a shortcut, the moment it happens
 
 

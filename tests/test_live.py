@@ -672,6 +672,13 @@ def test_the_rep_that_reaches_the_sets_goal_says_set_done_once_and_the_report_co
     assert len(card["reps"]) == 6 and card["live"]["goal"] == {"reps": 5, "hold_s": None}
     line = "Goal: 5 reps a set, reached in 1 of 1 sets (6 done)."
     assert line in (tmp_path / "report.html").read_text() and line in text_table(card)
+    # rep 2 ends as the camera note ("Can't see the knee bend") is raised, which outranks its
+    # praise; the goal, said once, outranks the note (also in the terminal and the report)
+    (tmp_path / "two").mkdir()
+    assert (
+        "Good clam - 2" not in without
+        and "Good clam - 2 - set done" in cues(Goal(reps=2), tmp_path / "two")[0]
+    )
 
 
 @pytest.mark.parametrize(("goal_s", "reached"), [(10.0, 1), (12.0, 0)])
