@@ -387,9 +387,10 @@ def _set_html(
 
 
 def _charts(set_index: int, reps: list[dict], holds: list[dict], min_range_deg: float | None) -> list[str]:
-    """The set's charts: its reps' range, its holds' length, where there are enough to show a trend."""
+    """The set's charts: its reps' range, its holds' length, where there are enough to show a trend
+    (of reps whose range the camera saw)."""
     charts = []
-    if len(reps) >= MIN_REPS_CHARTED:
+    if sum(r["metrics"].get("range_deg") is not None for r in reps) >= MIN_REPS_CHARTED:
         points = [
             RepPoint(r["index"], r["metrics"].get("range_deg"), _SCORE_COLOURS[_score_class(r["score"])])
             for r in reps
