@@ -21,6 +21,7 @@ from formcheck.analysis import (
 )
 from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise, ExerciseId, all_exercises, load_exercise
+from formcheck.feedback import Goal
 from formcheck.interrupts import terminate_as_interrupt
 from formcheck.kinematics import Side
 
@@ -570,10 +571,8 @@ def render(
     )
 
 
-def _goal(exercise, reps: int | None, hold_s: float | None):
+def _goal(exercise: Exercise, reps: int | None, hold_s: float | None) -> Goal:
     """The set's goal, refusing one the exercise has nothing to count for."""
-    from formcheck.feedback import Goal
-
     if reps is not None and exercise.reps is None:
         raise FormcheckError(f"{exercise.id} counts holds, not reps: give --hold SECONDS, not --reps.")
     if hold_s is not None and exercise.hold is None:
