@@ -107,9 +107,9 @@ def cli() -> None:
     "--jobs",
     "-j",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Videos of a folder analysed at a time, each in its own process.",
+    default=None,
+    help="Videos of a folder analysed at a time, each in its own process [default: one per CPU core, "
+    "up to 4].",
 )
 def analyze(
     video_or_track: str,
@@ -120,13 +120,13 @@ def analyze(
     no_video: bool,
     fps: float | None,
     model: str | None,
-    jobs: int,
+    jobs: int | None,
 ) -> None:
     """Analyse a recorded video (or a saved landmark track) and write a per-rep scorecard.
 
     Given a folder of videos, analyse each into its own folder (--jobs at a time) and write
     summary.csv and index.html; a folder of images alone is read as one video."""
-    from formcheck.batch import videos_in
+    from formcheck.batch import default_jobs, videos_in
 
     exercise = load_exercise(ExerciseId.parse(exercise_name))
     path = Path(video_or_track)
@@ -135,9 +135,9 @@ def analyze(
     if path.is_dir() and videos_in(path):
         if fps is not None:
             raise FormcheckError("--fps is for a folder of images; a video's frame times come from the file.")
-        _analyze_folder(path, exercise, side, out, overwrite, no_video, model, jobs)
+        _analyze_folder(path, exercise, side, out, overwrite, no_video, model, jobs or default_jobs())
         return
-    if jobs != 1:
+    if jobs not in (None, 1):
         raise FormcheckError("--jobs is for a folder of videos; one video is analysed by one process.")
     out_dir = result_dir(path, out, overwrite)
     scored = score_input(path, exercise, _side(side), out_dir, fps, model)

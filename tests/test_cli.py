@@ -641,3 +641,24 @@ def test_the_report_shows_each_faulty_rep_as_the_annotated_video_drew_it(tmp_pat
     shutil.copy(out / "scorecard.json", sent)
     assert formcheck("report", str(sent / "scorecard.json")).returncode == 0
     assert "<img" not in (sent / "report.html").read_text()
+
+
+@pytest.mark.parametrize(("cores", "jobs"), [({0}, 1), ({0, 1}, 2), (set(range(16)), 4)])
+def test_a_folder_is_analysed_one_video_per_core_it_may_use_up_to_four(monkeypatch, cores, jobs):
+    """Without --jobs: each process takes about 400 MB, so more cores than four are left alone."""
+    from formcheck.batch import default_jobs
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: cores, raising=False)
+    assert default_jobs() == jobs
+
+
+def test_jobs_are_refused_for_one_video_but_one_job_is_harmless(tmp_path):
+    video = ROOT / "sample_videos" / "clamshell_correct.mp4"
+    r = formcheck(
+        "analyze", str(video), "-e", "clamshell", "-j", "2", "--no-video", "--out", str(tmp_path / "a")
+    )
+    assert_one_line_error(r, "--jobs is for a folder of videos")
+    r = formcheck(
+        "analyze", str(video), "-e", "clamshell", "-j", "1", "--no-video", "--out", str(tmp_path / "b")
+    )
+    assert r.returncode == 0, r.stderr
