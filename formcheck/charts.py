@@ -4,7 +4,8 @@ its holds' length with the part held in good form, so that a range or a hold fad
 
 Drawn with matplotlib as inline SVG: nothing is fetched, the text stays text in the page's font,
 and it prints sharp. The SVG is deterministic (no date, fixed ids), so a report remade from its
-``scorecard.json`` is the same page.
+``scorecard.json`` is the same page. matplotlib takes about 0.35 s to load, so report.py loads this
+module only for a page with a chart, and live mode before its first frame.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-# A trend needs a few points: fewer reps or holds read at a glance from the table (judgment).
-MIN_REPS_CHARTED, MIN_HOLDS_CHARTED = 4, 2
 # Drawn at 6.4 x 2.1 in and scaled by the page (report.py's .chart), the size of the table's width.
 _SIZE_IN = (6.4, 2.1)
 # Left, bottom, right, top, as fractions of it: room for 3-digit ticks, a label on each axis. Fixed,

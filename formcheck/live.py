@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+import formcheck.charts  # noqa: F401 - matplotlib loaded before the first frame, not in a rep's save (0.35 s)
 from formcheck.capture import Captured, LatestFrame
 from formcheck.display import Display, draw_live
 from formcheck.engine import ExerciseEngine

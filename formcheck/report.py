@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from formcheck.atomic import atomic_path, write_synced
-from formcheck.charts import MIN_HOLDS_CHARTED, MIN_REPS_CHARTED, RepPoint, holds_chart_svg, range_chart_svg
 from formcheck.errors import FormcheckError
 from formcheck.exercises import load_exercise
 from formcheck.livestats import EndReason
@@ -32,6 +31,9 @@ UNSEEN = "unseen"
 # Scores at or above these are coloured good and fair in report.html (judgment: a warning costs a
 # rep 8-16 points, an error 20-40; a hold scores the share of it held in good form).
 GOOD_SCORE, FAIR_SCORE = 90, 75
+# A set is charted from this many reps (whose range was seen) or holds: a trend needs a few points,
+# and fewer read at a glance from the table (judgment).
+MIN_REPS_CHARTED, MIN_HOLDS_CHARTED = 4, 2
 
 # -- reading a scorecard back ------------------------------------------------------------------------
 
@@ -389,6 +391,8 @@ def _set_html(
 def _charts(set_index: int, reps: list[dict], holds: list[dict], min_range_deg: float | None) -> list[str]:
     """The set's charts: its reps' range, its holds' length, where there are enough to show a trend
     (of reps whose range the camera saw)."""
+    from formcheck.charts import RepPoint, holds_chart_svg, range_chart_svg
+
     charts = []
     if sum(r["metrics"].get("range_deg") is not None for r in reps) >= MIN_REPS_CHARTED:
         points = [
