@@ -79,11 +79,17 @@ def run_cell(cell: Cell, seed: int, live: bool = False) -> SequenceResult:
 
 
 def row(t: Tally) -> str:
-    p = t.tp / (t.tp + t.fp) if t.tp + t.fp else float("nan")
+    p = t.precision
     r = t.tp / (t.tp + t.fn) if t.tp + t.fn else float("nan")
     f1 = 2 * p * r / (p + r) if p + r else float("nan")
     fp = f"{t.fp} [{t.fp_on_other} on another shortcut]" if t.fp_on_other else f"{t.fp}"
-    return f"P {p:4.2f}  R {r:4.2f}  F1 {f1:4.2f}  (tp {t.tp}, fp {fp}, fn {t.fn}, unseen {t.unseen})"
+    # a fault that named the true shortcut as one it may be: not wrong, not right (P strict: wrong)
+    alike = f", named the true one as alike {t.named_alike} (P strict {t.strict_precision:4.2f})"
+    return (
+        f"P {p:4.2f}  R {r:4.2f}  F1 {f1:4.2f}  (tp {t.tp}, fp {fp}, fn {t.fn}, unseen {t.unseen}"
+        + (alike if t.named_alike else "")
+        + ")"
+    )
 
 
 def summarise(results: dict[Cell, list[SequenceResult]], view: str, noise: str, size: str) -> None:
@@ -110,7 +116,12 @@ def report(seqs: list[SequenceResult], miscounted: list[str], extra: str = "") -
     rate = totals.alarms / max(totals.correct, 1)
     during = totals.alarms_during_hold_faults
     held = f" ({during} on reps made during a hold's shortcut)" if during else ""
-    print(f"false alarms on correct reps/holds: {totals.alarms}/{totals.correct} = {rate:.1%}{held}")
+    named = (
+        f"; not counted: {totals.named_alike} that named the hold's shortcut as one they may be"
+        if totals.named_alike
+        else ""
+    )
+    print(f"false alarms on correct reps/holds: {totals.alarms}/{totals.correct} = {rate:.1%}{held}{named}")
     for code in sorted(totals.codes):
         print(f"  {code:16s} {row(totals.codes[code])}")
     errors: dict[str, list[float]] = defaultdict(list)

@@ -638,6 +638,9 @@ def exercises(verbose: bool) -> None:
             if rule.implied_by:
                 causes = " or ".join(map(str, rule.implied_by))
                 click.echo(f"    {'':<16} follows from {causes}: with it, only that is reported")
+            if rule.alike:
+                alike = " or ".join(rule.alike)
+                click.echo(f"    {'':<16} may be {alike} instead where that is not checked: it moves this too")
             if verbose:
                 click.echo(f'    {"":<16} cue: "{rule.cue}"')
         click.echo()

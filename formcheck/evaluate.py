@@ -8,7 +8,9 @@ overlaps. A fault the checker did not raise counts as "unseen" rather than misse
 user it cannot see that measure (a ``camera_view`` warning naming the rule's metric). A fault found
 where the truth has none of that code is a false positive either way, but the tally says apart
 which of them fell on a rep or hold with another shortcut (one shortcut told as another, as a view
-that cannot tell them apart does) from those on correct form.
+that cannot tell them apart does) from those on correct form. A fault that named the true one
+among those it may be (its "alike": the camera could not check them) is counted apart, as neither
+right nor a false positive.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ class Outcome:
     # A rep's own faults are its truth; a hold's shortcut made during it (HoldTruth.fault_windows)
     # is the hold's, but the rep was not done in good form either.
     during: set[str] = field(default_factory=set)
+    alike: dict[str, set[str]] = field(default_factory=dict)  # found code -> the codes it may be
+
+    def named_alike(self, code: str) -> bool:
+        """Whether the found ``code`` named one of the true shortcuts as what it may be instead."""
+        return bool(self.alike.get(code, set()) & (self.truth | self.during))
 
 
 @dataclass
@@ -110,9 +117,11 @@ def evaluate_track(
             None,
         )
         found: set[str] = set()
+        alike: dict[str, set[str]] = {}
         if hit is not None:
             used.add(hit)
             found = {f["code"] for f in card["reps"][hit]["faults"]}
+            alike = _alike(card["reps"][hit]["faults"])
             for k in COMPARED:
                 got, want = card["reps"][hit]["metrics"].get(k), rep.metrics.get(k)
                 if got is not None and want is not None:
@@ -123,16 +132,24 @@ def evaluate_track(
             for code, (start_s, end_s) in hold.fault_windows.items()
             if start_s < rep.end_s and end_s > rep.start_s
         }
-        result.outcomes.append(Outcome(set(rep.faults), found, unseen_codes, hit is not None, during))
+        result.outcomes.append(Outcome(set(rep.faults), found, unseen_codes, hit is not None, during, alike))
     for hold in holds:
         overlapping = [h for h in card["holds"] if h["start_s"] < hold.end_s and h["end_s"] > hold.start_s]
         found = {f["code"] for h in overlapping for f in h["faults"]}
+        alike = _alike([f for h in overlapping for f in h["faults"]])
         if overlapping:
             timed_s = sum(h["duration_s"] for h in overlapping)
             true_s = hold.end_s - hold.start_s
             result.metric_errors.setdefault(HOLD_LENGTH, []).append(abs(timed_s - true_s))
-        result.outcomes.append(Outcome(set(hold.faults), found, unseen_codes, bool(overlapping)))
+        result.outcomes.append(Outcome(set(hold.faults), found, unseen_codes, bool(overlapping), alike=alike))
     return result
+
+
+def _alike(faults: list[dict]) -> dict[str, set[str]]:
+    alike: dict[str, set[str]] = defaultdict(set)
+    for f in faults:
+        alike[f["code"]].update(f.get("alike", []))
+    return dict(alike)
 
 
 @dataclass
@@ -144,6 +161,17 @@ class Tally:
     fn: int = 0
     unseen: int = 0  # true faults the checker said it cannot see from this camera
     fp_on_other: int = 0  # of fp, those on a rep or hold with another shortcut (Outcome.during too)
+    named_alike: int = 0  # found where the truth has another shortcut, which the fault named (not fp)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
+
+    @property
+    def strict_precision(self) -> float:
+        """Precision counting a fault that named the true shortcut as one it may be as wrong."""
+        told = self.tp + self.fp + self.named_alike
+        return self.tp / told if told else float("nan")
 
 
 @dataclass
@@ -154,17 +182,22 @@ class Totals:
     correct: int
     alarms: int
     alarms_during_hold_faults: int = 0  # of alarms, those on reps made during a hold's shortcut
+    # correct reps and holds (not alarms) whose every fault named the hold's shortcut under way as
+    # one it may be
+    named_alike: int = 0
 
 
 def tally(results: Iterable[SequenceResult]) -> Totals:
     codes: dict[str, Tally] = defaultdict(Tally)
-    correct = alarms = during = 0
+    correct = alarms = during = named = 0
     for r in results:
         for o in r.outcomes:
             if not o.truth and o.matched:
                 correct += 1
-                alarms += bool(o.found)
-                during += bool(o.found and o.during)
+                hedged = bool(o.found) and all(o.named_alike(code) for code in o.found)
+                named += hedged
+                alarms += bool(o.found) and not hedged
+                during += bool(o.found and o.during) and not hedged
             for code in o.truth:
                 if code in o.found:
                     codes[code].tp += 1
@@ -173,6 +206,9 @@ def tally(results: Iterable[SequenceResult]) -> Totals:
                 else:
                     codes[code].fn += 1
             for code in o.found - o.truth:
+                if o.named_alike(code):
+                    codes[code].named_alike += 1
+                    continue
                 codes[code].fp += 1
                 codes[code].fp_on_other += bool(o.truth or o.during)
-    return Totals(dict(codes), correct, alarms, during)
+    return Totals(dict(codes), correct, alarms, during, named)

@@ -88,6 +88,16 @@ def _check(value, spec, where: str) -> None:
         raise ValueError(f"{where} is not {'a string' if spec is str else 'an ' + spec.__name__}")
 
 
+def _check_alike(card: dict) -> None:
+    """A fault's optional "alike": the codes of the shortcuts it may be instead."""
+    for kind in ("reps", "holds"):
+        for i, x in enumerate(card[kind]):
+            for j, f in enumerate(x["faults"]):
+                alike = f.get("alike", [])
+                if not isinstance(alike, list) or not all(isinstance(c, str) for c in alike):
+                    raise ValueError(f"{kind}[{i}].faults[{j}].alike is not a list of fault codes")
+
+
 def read_scorecard(path: Path) -> dict:
     """A scorecard.json (or a result folder's) read back and checked, with a one-line error naming the
     file and field."""
@@ -109,6 +119,7 @@ def read_scorecard(path: Path) -> dict:
         raise FormcheckError(f"{path} is not a formcheck scorecard (schema {schema!r}; expected {SCHEMA!r}).")
     try:
         _check(card, _SCORECARD, "")
+        _check_alike(card)
         for i, s in enumerate(card.get("sets") or []):
             _check(s, {"index": int, "side": str}, f"sets[{i}]")
     except ValueError as exc:
@@ -197,6 +208,11 @@ def text_table(card: dict) -> str:
     return "\n".join(lines)
 
 
+def _fault_label(fault: dict) -> str:
+    """A fault's code, and those of the shortcuts the camera could not tell it from."""
+    return fault["code"] + "".join(f" or {c}" for c in fault.get("alike", []))
+
+
 def _set_lines(reps: list[dict], holds: list[dict], column: tuple[str, str] | None) -> list[str]:
     """A set's reps and holds as text; ``column`` is the exercise's extra rep column."""
     lines = []
@@ -210,12 +226,12 @@ def _set_lines(reps: list[dict], holds: list[dict], column: tuple[str, str] | No
                 f"{r['index']:>3}  {r['start_s']:5.1f}-{r['end_s']:5.1f}s  "
                 f"{degrees_text(r['metrics'].get('range_deg')):>6}  "
                 f"{shown:>{width}}  {r['score']:>5}  "
-                f"{', '.join(f['code'] for f in r['faults']) or 'none'}"
+                f"{', '.join(_fault_label(f) for f in r['faults']) or 'none'}"
             )
     if holds:
         lines.append(f"{'hold':>4}  {'time':>12}  {'length':>7}  {'good form':>9}  {'score':>5}  shortcuts")
         for h in holds:
-            codes = ", ".join(sorted({f["code"] for f in h["faults"]})) or "none"
+            codes = ", ".join(sorted({_fault_label(f) for f in h["faults"]})) or "none"
             lines.append(
                 f"{h['index']:>4}  {h['start_s']:5.1f}-{h['end_s']:5.1f}s  {h['duration_s']:6.1f}s  "
                 f"{h['good_form_s']:8.1f}s  {h['score']:>5}  {codes}"
@@ -260,6 +276,14 @@ def _fault_name(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
+def _alike_text(codes: list[str]) -> str:
+    """Why a fault names others (its "alike"), in words."""
+    if not codes:
+        return ""
+    names = " or ".join(_fault_name(c).lower() for c in codes)
+    return f" It may be {names} instead: this camera could not check that, and it reads the same."
+
+
 def _cell_degrees(value: float | None) -> str:
     return f'<span class="unseen">{UNSEEN}</span>' if value is None else f"{value:.0f}°"
 
@@ -271,7 +295,8 @@ def _faults_html(faults: list[dict], in_hold: bool) -> str:
     for f in faults:
         when = f"{f['start_s']:.1f}-{f['end_s']:.1f} s" if in_hold else f"at {f['at_s']:.1f} s"
         items.append(
-            f'<p class="fault"><b>{escape(_fault_name(f["code"]))}</b> ({when}): {escape(f["message"])}</p>'
+            f'<p class="fault"><b>{escape(_fault_name(f["code"]))}</b> ({when}): '
+            f"{escape(f['message'] + _alike_text(f.get('alike', [])))}</p>"
         )
     return "".join(items)
 
@@ -282,7 +307,8 @@ def _work_on(card: dict) -> str:
     for kind, records in (("rep", card["reps"]), ("hold", card["holds"])):
         for x in records:
             for f in x["faults"]:
-                entry = seen.setdefault(f["code"], {"message": f["message"], "where": []})
+                entry = seen.setdefault(f["code"], {"message": f["message"], "where": [], "alike": []})
+                entry["alike"] += [c for c in f.get("alike", []) if c not in entry["alike"]]
                 where = f"{kind} {x['index']}"
                 if where not in entry["where"]:
                     entry["where"].append(where)
@@ -296,7 +322,7 @@ def _work_on(card: dict) -> str:
     rows = sorted(seen.items(), key=lambda kv: -len(kv[1]["where"]))
     items = "".join(
         f"<li><b>{escape(_fault_name(code))}</b> ({len(e['where'])}&times;: {escape(', '.join(e['where']))})"
-        f" - {escape(e['message'])}</li>"
+        f" - {escape(e['message'] + _alike_text(e['alike']))}</li>"
         for code, e in rows
     )
     return f"<ul>{items}</ul>"

@@ -37,6 +37,8 @@ def _fault_dict(f: Fault, in_hold: bool) -> dict:
     else:
         d["at_s"] = round(f.at_s, 2)
     d.update(value=f.value, limit=f.limit, message=f.message)
+    if f.alike:
+        d["alike"] = list(f.alike)
     return d
 
 

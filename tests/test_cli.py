@@ -210,6 +210,15 @@ def test_an_exercise_declares_its_overlay_and_report_column_and_mistakes_name_fi
             tomllib.loads(lift.replace('implied_by = ["over_lift"]', 'implied_by = ["overlift"]')),
         )
     assert all(w in str(err.value) for w in ("side-leg-lift.toml rule 'hip_hike'", "implied_by", "overlift"))
+    assert lift.count('alike = ["leg_forward"]') == 2
+    for bad, words in (
+        ('alike = ["leg_fwd"]', ["side-leg-lift.toml rule 'toes_up': 'alike'", "leg_fwd"]),
+        ('alike = ["leg_forward.max"]', ["side-leg-lift.toml rule 'toes_up'", "'alike'", "without a limit"]),
+        ('alike = "leg_forward"', ["side-leg-lift.toml rule 'toes_up'", "'alike' must be a list"]),
+    ):
+        with pytest.raises(FormcheckError) as err:
+            _parse("side-leg-lift", tomllib.loads(lift.replace('alike = ["leg_forward"]', bad, 1)))
+        assert all(w in str(err.value) for w in words), str(err.value)
     reported_from = (("knee_flexion_deg", "knee_flexion_lifted_deg"),)
     assert load_exercise("side-leg-lift").reps.report_from == reported_from
     for good, bad, words in (
@@ -336,6 +345,8 @@ def test_exercises_lists_checks_sources_and_activation():
     assert "Boren" in r.stdout and "%MVIC" in r.stdout and "source:" in r.stdout
     assert "Said from 55 deg above you: from this high the pose model loses your opening knee" in r.stdout
     assert "Not checked from there: hip_sag, feet_apart" in r.stdout
+    assert r.stdout.count("may be leg_forward instead where that is not checked") == 4
+    assert r.stdout.count("may be trunk_rotation instead where that is not checked") == 2
 
 
 @pytest.mark.video

@@ -74,6 +74,7 @@ def test_whatever_the_json_holds_is_shown_as_text_never_as_markup():
     hostile = '<script>alert("x")</script>'
     card = minimal_card(source={"path": f"/tmp/{hostile}.mp4", "fps": 30, "frames": 9, "frames_with_pose": 9})
     card["reps"][1]["faults"][0]["message"] = hostile
+    card["reps"][1]["faults"][0]["alike"] = [hostile]
     card["warnings"][0]["message"] = hostile
     page = report_html(card)
     assert "<script" not in page and page.count("&lt;script&gt;") >= 3
@@ -93,6 +94,10 @@ def test_an_exercise_this_version_does_not_know_is_shown_by_its_id():
         (lambda c: c["reps"][0].update(score=True), "reps[0].score is not a number"),
         (lambda c: c.update(warnings={}), "warnings is not a list"),
         (lambda c: c.update(sets=[{"index": "one", "side": "left"}]), "sets[0].index is not an int"),
+        (
+            lambda c: c["reps"][1]["faults"][0].update(alike="trunk_rotation"),
+            "reps[1].faults[0].alike is not a list of fault codes",
+        ),
     ],
 )
 def test_a_damaged_scorecard_is_refused_naming_the_file_and_field(tmp_path, change, field):

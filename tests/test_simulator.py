@@ -277,6 +277,18 @@ def test_a_trunk_turning_in_the_plank_is_reported_on_the_hold_not_again_as_the_r
         assert "chest" in rule.message and "pelvis" not in rule.cue
 
 
+@pytest.mark.parametrize("exercise", ["side-plank-clamshell", "side-plank-leg-lift"])
+def test_a_planks_roll_back_names_the_trunk_turn_only_where_the_turn_cannot_be_checked(exercise):
+    """Level with the body a turn of the trunk is "can't see", and it moves what the roll back reads:
+    the roll back says it may be the turn (Rule.alike). From above the turn is checked on its own,
+    so a roll back there is one."""
+    for view, alike in ((View.FRONT, ["trunk_rotation"]), (View.FRONT_RAISED, [])):
+        sim = simulate(exercise, [Fault("pelvis_rollback")], seed=1, view=view)
+        card = scorecard_from_analysis(analyze_track(sim.track, load_exercise(exercise))).to_dict()
+        (fault,) = [f for r in card["reps"] + card["holds"] for f in r["faults"]]
+        assert (fault["code"], fault.get("alike", [])) == ("pelvis_rollback", alike)
+
+
 def test_the_feet_are_said_unseen_while_the_shins_point_at_the_camera():
     """Straight hips put a clam's shins end-on to a floor camera; the pose model then guesses the
     ankles (rendered: the feet "parted" by 0.14-0.23 shank lengths), so the check stands down."""

@@ -84,6 +84,7 @@ class ExerciseEngine:
         self._counted += [(exercise.hold.signal, HOLD_MAX_YAW_DEG)] if exercise.hold else []
         self._rep_rules = [r for r in exercise.rules if not r.phase.of_hold]
         self._hold_rules = [r for r in exercise.rules if r.phase.of_hold]
+        self._rules = {r.code: r for r in exercise.rules}
         # Report entries read in the rest before each rep rather than at its peak.
         self._reported_at_rest = dict(exercise.reps.report_at_rest) if exercise.reps else {}
         # ...and those read at the peak from another measure than their own.
@@ -296,6 +297,8 @@ class ExerciseEngine:
                 bad_s += hi - lo
                 cursor = hi
         good = max(0.0, duration - bad_s)
+        faults = [f for w in self._hold_watches for f in w.spans]
+        self._hedge(faults)
         hold = HoldRecord(
             len(self.holds) + 1,
             round(start_s, 2),
@@ -303,7 +306,7 @@ class ExerciseEngine:
             round(duration, 2),
             round(good, 2),
             round(100 * good / duration) if duration > 0 else 0,
-            [f for w in self._hold_watches for f in w.spans],
+            faults,
         )
         self.holds.append(hold)
         self._note_unseen(self._hold_watches, end_s, 1, events)
@@ -434,6 +437,7 @@ class ExerciseEngine:
                 events.append(FaultRaised(t_s, fault, w.rule.cue))
         self._confirm_hold_reads(watches, events)
         faults = [w.fault for w, ok in zip(watches, reported, strict=True) if ok]
+        self._hedge(faults)
         score = max(0, round(100 - sum(penalty(f) for f in faults)))
         rep = RepRecord(
             len(self.reps) + 1,
@@ -448,6 +452,14 @@ class ExerciseEngine:
         self._note_unseen(self._rep_watches, t_s, UNSEEN_REPS_BEFORE_WARNING, events)
         self._rep_watches = []
         events.append(RepCompleted(t_s, rep))
+
+    def _hedge(self, faults: list[Fault]) -> None:
+        """Name in each fault the shortcuts alike to it (Rule.alike) that the camera could not check
+        in this rep or hold: it cannot tell which of them it saw."""
+        watches = [*self._rep_watches, *self._hold_watches, *self._hold_reads_in_rep.values()]
+        seen = {w.rule.code for w in watches if w.seen_frames and w.rule.metric not in self.blind_metrics}
+        for f in faults:
+            f.alike = tuple(c for c in self._rules[f.code].alike if c not in seen)
 
     def _confirm_hold_reads(self, watches: list[RuleWatch], events: list[Event]) -> None:
         """A hold_rest rule's fault read through the rep is the hold's where it caused a fault the

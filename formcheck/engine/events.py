@@ -30,6 +30,9 @@ class Fault:
     at_s: float | None = None
     start_s: float | None = None
     end_s: float | None = None
+    # Other shortcuts it may be: the camera could not check them, and they move its measure too
+    # (Rule.alike).
+    alike: tuple[str, ...] = ()
 
 
 @dataclass

@@ -183,6 +183,10 @@ class Rule:
     # Faults this one follows from (rules of the same exercise): found in the same rep with one of
     # them, it is not reported apart - the cause's cue is the one to act on.
     implied_by: tuple[Cause, ...] = ()
+    # Faults that move this rule's measure as its own does (rules of the same exercise). Where one of
+    # them cannot be checked in a rep or hold (can't see), this rule's fault there may be it, and
+    # says so (Fault.alike) rather than name one shortcut the camera cannot tell from the other.
+    alike: tuple[str, ...] = ()
     # A hold's min limit that also follows the person's own start: broken too where the measure falls
     # more than this below its value over the hold's first second (the start position, FORM_RULES.md).
     max_drop_from_hold_start: float | None = None
@@ -335,18 +339,21 @@ def parse_rule(d: dict, where: str) -> Rule:
         rest_default=_number(d, "rest_default", where, False),
         unseen_hint=d.get("unseen_hint", ""),
         implied_by=_causes(d, "implied_by", where),
+        alike=tuple(c.code for c in _causes(d, "alike", where, limits=False)),
         max_drop_from_hold_start=drop,
     )
 
 
-def _causes(d: dict, key: str, where: str) -> tuple[Cause, ...]:
-    """A list of fault codes, each with an optional ".min" or ".max" (Cause)."""
+def _causes(d: dict, key: str, where: str, limits: bool = True) -> tuple[Cause, ...]:
+    """A list of fault codes, each with an optional ".min" or ".max" (Cause) where ``limits``."""
     codes = d.get(key, [])
     if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
         raise FormcheckError(f"{where}: '{key}' must be a list of fault codes.")
     causes = []
     for text in codes:
         code, _, limit = text.partition(".")
+        if limit and not limits:
+            raise FormcheckError(f"{where}: '{key}' {text!r}: a fault code, without a limit.")
         if limit not in ("", *(side.value for side in Limit)):
             raise FormcheckError(
                 f"{where}: '{key}' {text!r}: a code, or a code and one of its limits: .min, .max."
@@ -364,6 +371,17 @@ def _check_causes(causes: tuple[Cause, ...], rules: tuple[Rule, ...], where: str
     for c in causes:
         if c.limit is not None and getattr(by_code[c.code], c.limit.value) is None:
             raise FormcheckError(f"{where} names {c}, but {c.code!r} has no {c.limit.value} limit.")
+
+
+def _check_alike(rules: tuple[Rule, ...], where: str) -> None:
+    """Each rule's 'alike' names other rules of the exercise."""
+    for rule in rules:
+        _check_causes(
+            tuple(Cause(c) for c in rule.alike),
+            tuple(r for r in rules if r is not rule),
+            f"{where} rule {rule.code!r}: 'alike'",
+            "other rule",
+        )
 
 
 def _feedback(d: dict, where: str) -> dict[str, str]:
@@ -482,6 +500,7 @@ def _parse(exercise_id: str, d: dict) -> Exercise:
     for rule in rules:
         others = tuple(r for r in rules if r is not rule)
         _check_causes(rule.implied_by, others, f"{where} rule {rule.code!r}: 'implied_by'", "other rule")
+    _check_alike(rules, where)
     return Exercise(
         id=exercise_id,
         name=d.get("name", exercise_id),
@@ -538,7 +557,11 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
                 f"{exercise_id}: omit_rules names no rule of {d['reps_from']}: {sorted(unknown)}."
             )
         kept = tuple(
-            replace(r, implied_by=tuple(c for c in r.implied_by if c.code not in omit))
+            replace(
+                r,
+                implied_by=tuple(c for c in r.implied_by if c.code not in omit),
+                alike=tuple(c for c in r.alike if c not in omit),
+            )
             for r in reps_ex.rules
             if r.code not in omit
         )
@@ -548,6 +571,7 @@ def load_exercise(exercise: str | ExerciseId) -> Exercise:
         )
         hold_rules, rep_rules = own[: len(hold_ex.rules)], own[len(hold_ex.rules) :]
         rules = hold_rules + _implied_by_hold(rep_rules, hold_rules, d, f"{exercise_id}.toml")
+        _check_alike(rules, f"{exercise_id}.toml")
         return Exercise(
             id=exercise_id,
             name=d.get("name", exercise_id),
