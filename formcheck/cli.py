@@ -640,7 +640,7 @@ def exercises(verbose: bool) -> None:
                 click.echo(f"    {'':<16} follows from {causes}: with it, only that is reported")
             if rule.alike:
                 alike = " or ".join(rule.alike)
-                click.echo(f"    {'':<16} may be {alike} instead where that is not checked: it moves this too")
+                click.echo(f"    {'':<16} may be {alike} instead where that is not checked: it reads alike")
             if verbose:
                 click.echo(f'    {"":<16} cue: "{rule.cue}"')
         click.echo()

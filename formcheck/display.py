@@ -55,6 +55,7 @@ def draw_live(
             machine.display,
         )
     panel = live_panel(machine, t_s, paused)
+    panel.note_shown = machine.display.note is not None
     if stats is not None:
         pose_ms = np.mean(stats.recent_pose_ms) if stats.recent_pose_ms else 0.0
         p50, p95 = stats.latency_ms(50), stats.latency_ms(95)

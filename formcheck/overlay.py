@@ -27,6 +27,7 @@ CUE_COLORS = {
     CueKind.TIME: (90, 90, 90),
     CueKind.INFO: (90, 90, 90),
 }
+NOTE_COLOR = (40, 40, 40)  # the note's line, above the cue's (DisplayState.note)
 
 
 @dataclass
@@ -38,6 +39,7 @@ class DisplayState:
     hold_start_s: float | None = None
     holds: int = 0
     cue: Cue | None = None
+    note: Cue | None = None  # what the camera cannot check, on its own line (Coach.note)
     blind: frozenset[str] | set[str] = frozenset()  # measures the camera can't see: not drawn as numbers
     goal: Goal = NO_GOAL  # shown beside the counters ("reps 4/15")
 
@@ -118,6 +120,9 @@ def draw_frame(
     if state.cue is not None:
         cv2.rectangle(img, (0, h - bar - 6), (w, h), CUE_COLORS[state.cue.kind], -1)
         _text(img, state.cue.text, (8, h - int(bar * 0.3)), 0.7 * scale, WHITE, thick)
+    if state.note is not None:
+        cv2.rectangle(img, (0, h - 2 * bar - 6), (w, h - bar - 6), NOTE_COLOR, -1)
+        _text(img, state.note.text, (8, h - bar - 6 - int(bar * 0.3)), 0.5 * scale, WHITE)
     return img
 
 
@@ -133,6 +138,7 @@ class LivePanel:
     countdown: int | None = None
     keys: str = KEYS_HELP
     debug: tuple[str, ...] = ()
+    note_shown: bool = False  # the keys then go above the note's line
 
 
 def draw_live_panel(img: np.ndarray, panel: LivePanel) -> np.ndarray:
@@ -149,7 +155,8 @@ def draw_live_panel(img: np.ndarray, panel: LivePanel) -> np.ndarray:
         _text(img, text, ((w - tw) // 2, (h + th) // 2), size, AMBER, 6)
     if panel.keys:
         (tw, _), _ = cv2.getTextSize(panel.keys, cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, 1)
-        _text(img, panel.keys, (w - tw - 8, h - bar - 14), 0.45 * scale, WHITE)
+        bottom = h - (2 * bar if panel.note_shown else bar)
+        _text(img, panel.keys, (w - tw - 8, bottom - 14), 0.45 * scale, WHITE)
     for i, line in enumerate(panel.debug):
         _text(img, line, (8, 2 * bar + int(22 * scale) * (i + 1)), 0.45 * scale, AMBER)
     return img

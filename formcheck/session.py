@@ -154,6 +154,7 @@ class SessionMachine:
         held = timer is not None and timer.active and not timer.dipping  # a dip may be the hold ending
         self.coach.offer(t, self.hold_calls.cues(t, timer.start_s if held else None))
         self.display.cue = self.coach.apply(t, self.exercise, step.events, self.goal)
+        self.display.note = self.coach.note
         step.save |= any(isinstance(e, (RepCompleted, HoldEnded)) for e in step.events)
         return step
 

@@ -47,6 +47,7 @@ def _draw_all(analysis: Analysis, source: VideoFileSource, writer, on_frame, on_
     for (index, t_s, frame), analysed in zip(prefetched(source), analysis.frames(), strict=False):
         state.apply(t_s, analysed.events)
         state.cue = coach.apply(t_s, analysis.exercise, analysed.events)
+        state.note = coach.note
         draw_frame(
             frame,
             t_s,
