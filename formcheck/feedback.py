@@ -184,10 +184,8 @@ class Coach:
 
     def offer(self, t_s: float, cues: list[Cue]) -> None:
         for cue in cues:
-            waiting = any(c.cooldown_key == cue.cooldown_key for _, c in self._pending) or any(
-                c.cooldown_key == cue.cooldown_key for c in self._notes
-            )
-            if waiting or self._cooling(cue, t_s):
+            waiting = [c for _, c in self._pending] + self._notes
+            if any(c.cooldown_key == cue.cooldown_key for c in waiting) or self._cooling(cue, t_s):
                 continue
             if cue.kind is CueKind.NOTE:
                 self._notes.append(cue)
