@@ -673,7 +673,11 @@ def toes_up_deg(f: Frames) -> Series:
     turns it up the image, across the leg, by sin(t - elevation) of its length (which comes from
     world metres, so a foot seen end-on is not shortened away). Towards the ceiling, as
     FORM_RULES.md words it, not against the resting foot, which often lies turned down; and turned
-    at the hip, so a pelvis rolling back (its own fault) does not turn the toes up too. (MediaPipe's
+    at the hip, so a pelvis rolling back (its own fault) does not turn the toes up too. That roll
+    is pelvis_roll_deg's, without the hips' own spread: from above, a leg turned out moves the hips'
+    spread too: rendered from 1.7 m, a lift turned out 50 deg with no roll read a 14 deg roll there
+    on the true keypoints, and the turn 36.5 (now 49.7); through MediaPipe one body's plank lift
+    read 30.8 for less than its rule's 0.2 s, and was missed (now 33.2, caught). (MediaPipe's
     foot depth read 6-25 deg on correct rendered leg lifts and 27-33 on a 46 deg turn: no use.)
     Not read where the foot points back along the leg, a leg swung forward (FOOT_SWUNG_TOWARDS_HIP).
     Past 35 deg round the simulator's leg lifts lost toes_up from 45."""
@@ -685,7 +689,7 @@ def toes_up_deg(f: Frames) -> Series:
     foot_w = _norm(f.Wd(t["FOOT_INDEX"]) - f.Wd(t["HEEL"]))
     foot_px = np.maximum(np.maximum(_norm(foot_img), f.px_per_m * foot_w), 1e-6)
     turned = np.degrees(np.arcsin(np.clip(np.sum(foot_img * across_leg, axis=-1) / foot_px, -1, 1)))
-    roll, _ = f.get("pelvis_roll_hips_deg")
+    roll, _ = f.get("pelvis_roll_deg")
     towards_hip = -np.sum(foot_img * along_leg, axis=-1) / foot_px
     seen = f.V(t["HEEL"], t["FOOT_INDEX"], t["ANKLE"]) * (towards_hip < FOOT_SWUNG_TOWARDS_HIP)
     return turned + (f.elevation_deg - roll), seen
