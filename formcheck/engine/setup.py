@@ -169,7 +169,7 @@ class SetupMonitor:
             problems.setdefault(p.code, p)
         for code in ("no_person", "out_of_frame", "low_visibility"):
             if self._cond(code).update(code in problems, t, WARN_AFTER_S):
-                warnings.append(Warning(code, t, problems[code].text + "."))
+                warnings.append(Warning(code, t, problems[code].text.rstrip(".") + "."))
         if m.cut:  # a new shot: the start position must be seen again
             self.ready, self._matched_since = False, None
         matched = m.has_pose and "setup_mismatch" not in problems
