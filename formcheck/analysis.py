@@ -159,9 +159,12 @@ def score_input(
     out_dir: Path,
     fps: float | None = None,
     model: str | None = None,
+    turn_deg: int | None = None,
 ) -> Scored:
     """Read a video, GIF, image folder or track, score it, and write its scorecard to ``out_dir``
-    (made only once the input has opened, so a bad input leaves no empty folder)."""
+    (made only once the input has opened, so a bad input leaves no empty folder). The picture is
+    turned clockwise by ``turn_deg``, or where it is judged to run sideways or upside down (None)."""
+    from formcheck.orientation import TurnedTrack, Upright, judge_upright
     from formcheck.pipeline import analyze_track
     from formcheck.pose import is_track_path, load_track
     from formcheck.scorecard import scorecard_from_analysis
@@ -177,6 +180,13 @@ def score_input(
         track = extract_with_progress(source, model, f"Analysing {path.name}")
         video_path = path if path.is_file() else None
     require_person(track, path)
+    upright = judge_upright(track) if turn_deg is None else Upright(turn_deg)
+    if upright.turn_deg:
+        track = TurnedTrack(track, upright.turn_deg)
+        track.meta["turned_deg"] = upright.turn_deg
+        if turn_deg is None:  # judged, not asked for: said, and kept in the scorecard
+            track.meta["turned_words"] = upright.words
+            click.echo(f"{path.name}: {upright.words}", err=True)
     analysis = analyze_track(track, exercise, side)
     card = scorecard_from_analysis(analysis)
     return Scored(analysis, card, card.write(out_dir), video_path)

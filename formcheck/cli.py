@@ -24,6 +24,7 @@ from formcheck.exercises import Exercise, ExerciseId, all_exercises, load_exerci
 from formcheck.feedback import Goal
 from formcheck.interrupts import terminate_as_interrupt
 from formcheck.kinematics import Side
+from formcheck.orientation import TURNS_DEG
 
 
 def _side(text: str) -> Side | None:
@@ -46,6 +47,15 @@ model_option = click.option(
     type=click.Path(dir_okay=False),
     default=None,
     help="A MediaPipe Tasks pose landmarker .task file instead of the bundled model (see models/README.md).",
+)
+
+rotate_option = click.option(
+    "--rotate",
+    type=click.Choice(["auto", *map(str, TURNS_DEG)]),
+    default="auto",
+    show_default=True,
+    help="Turn the picture clockwise by this many degrees before it is analysed (after a phone's "
+    "own rotation flag); auto turns one where the body runs up and down or lies upside down.",
 )
 
 
@@ -103,6 +113,7 @@ def cli() -> None:
 @click.option("--no-video", is_flag=True, help="Skip annotated.mp4.")
 @fps_option
 @model_option
+@rotate_option
 @click.option(
     "--jobs",
     "-j",
@@ -120,6 +131,7 @@ def analyze(
     no_video: bool,
     fps: float | None,
     model: str | None,
+    rotate: str,
     jobs: int | None,
 ) -> None:
     """Analyse a recorded video (or a saved landmark track) and write a per-rep scorecard.
@@ -135,12 +147,13 @@ def analyze(
     if path.is_dir() and videos_in(path):
         if fps is not None:
             raise FormcheckError("--fps is for a folder of images; a video's frame times come from the file.")
-        _analyze_folder(path, exercise, side, out, overwrite, no_video, model, jobs or default_jobs())
+        _analyze_folder(path, exercise, side, out, overwrite, no_video, model, rotate, jobs or default_jobs())
         return
     if jobs not in (None, 1):
         raise FormcheckError("--jobs is for a folder of videos; one video is analysed by one process.")
     out_dir = result_dir(path, out, overwrite)
-    scored = score_input(path, exercise, _side(side), out_dir, fps, model)
+    turn_deg = None if rotate == "auto" else int(rotate)
+    scored = score_input(path, exercise, _side(side), out_dir, fps, model, turn_deg)
     click.echo(scored.card.table())
     click.echo(f"\nWrote {listed(scored.written)}")
     if no_video:
@@ -163,6 +176,7 @@ def _analyze_folder(
     overwrite: bool,
     no_video: bool,
     model: str | None,
+    rotate: str,
     jobs: int,
 ) -> None:
     """Every video in ``folder`` into its own result folder, ``jobs`` at a time, then the summary."""
@@ -190,7 +204,8 @@ def _analyze_folder(
         f"{folder.name}: {len(videos)} video{'s' if len(videos) > 1 else ''}, {jobs} at a time, into {root}"
         f"{skipped if images else ''}."
     )
-    options = ("--exercise", exercise.id, "--side", side, "--overwrite")  # earlier results refused above
+    options = ("--exercise", exercise.id, "--side", side, "--rotate", rotate)
+    options += ("--overwrite",)  # earlier results refused above
     options += ("--no-video",) if no_video else ()
     options += ("--model", str(Path(model).resolve())) if model else ()
     batch = [BatchJob(v, d, options) for v, d in zip(videos, out_dirs, strict=True)]

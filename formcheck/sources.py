@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import FormcheckError
+from formcheck.orientation import turn_frame
 from formcheck.pose.frame import SourceInfo
 from formcheck.quiet import quiet_native_stderr
 
@@ -42,14 +43,16 @@ def _open_capture(path: Path) -> cv2.VideoCapture:
 
 
 class VideoFileSource:
-    """A video file or animated GIF read with OpenCV, upright as it plays.
+    """A video file or animated GIF read with OpenCV, upright as it plays, then turned clockwise
+    by ``turn_deg`` (orientation.py: a phone held sideways with its rotation locked).
 
     After iterating, ``stopped_at_s`` is the time of the last decoded frame when decoding ended
     well short of the container's frame count (a damaged or cut-off file), else None.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, turn_deg: int = 0):
         self.path = Path(path)
+        self.turn_deg = turn_deg
         if not self.path.exists():
             raise FormcheckError(f"No such file: {self.path}")
         if self.path.is_dir():
@@ -67,6 +70,7 @@ class VideoFileSource:
             )
         self._fps = float(fps) if fps and 0 < fps < 1000 else 30.0
         frames = int(count) if 0 < count < MAX_PLAUSIBLE_FRAMES else 0  # 0: unknown
+        first = turn_frame(first, turn_deg)
         self.info = SourceInfo(str(self.path), self._fps, first.shape[1], first.shape[0], frames)
         self.stopped_at_s: float | None = None
 
@@ -85,7 +89,7 @@ class VideoFileSource:
                 if not t > last_t:
                     t = index / self._fps if index / self._fps > last_t else last_t + 1.0 / self._fps
                 last_t = t
-                yield index, t, frame
+                yield index, t, turn_frame(frame, self.turn_deg)
                 index += 1
         finally:
             cap.release()

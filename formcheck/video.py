@@ -27,7 +27,7 @@ def render_annotated(
 ) -> str:
     """Draw the analysis over every frame of ``video_path`` into ``out_path``; returns a note on
     the format when it is not H.264 (else ""). ``on_drawn`` sees each frame as drawn."""
-    source = VideoFileSource(video_path)
+    source = VideoFileSource(video_path, analysis.track.meta.get("turned_deg", 0))  # as it was analysed
     info = source.info
     with atomic_path(out_path) as tmp:
         writer = open_video_writer(tmp, info.fps, info.width, info.height)

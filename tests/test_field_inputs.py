@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from conftest import fixture_track, shared_video
 
+from formcheck.orientation import Upright
 from formcheck.pose import load_track, save_track
 
 pytestmark = pytest.mark.video
@@ -92,6 +93,23 @@ def test_a_phone_recording_is_analysed_as_it_plays(clip, tmp_path, degrees):
     assert ok and ok2 and drawn.shape == upright.shape
     turned = np.rot90(upright, 2)
     assert np.abs(drawn.astype(int) - upright).mean() < 0.5 * np.abs(drawn.astype(int) - turned).mean()
+
+
+@pytest.mark.parametrize("degrees", sorted(ROTATIONS))
+def test_a_phone_held_sideways_with_its_rotation_locked_is_turned_upright(clip, tmp_path, degrees):
+    """No rotation flag to go by (a phone locked in portrait): the picture plays sideways or upside
+    down, and the body in it says which way is up (orientation.py)."""
+    turned = tmp_path / "turned.mp4"
+    ffmpeg("-i", str(clip), "-vf", ",".join(ROTATIONS[degrees]), "-c:v", "libx264", str(turned))
+    card = analyze(turned, tmp_path / "out")
+    assert card["summary"]["reps"] == 3 and card["side"] == "right"
+    said = [w["message"] for w in card["warnings"] if w["code"] == "turned_input"]
+    assert said == [Upright((360 - degrees) % 360).words]
+    ok, drawn = cv2.VideoCapture(str(tmp_path / "out" / "annotated.mp4")).read()
+    ok2, upright = cv2.VideoCapture(str(clip)).read()
+    assert ok and ok2 and drawn.shape == upright.shape
+    error = np.abs(drawn.astype(int) - upright).mean()
+    assert error < 0.5 * np.abs(drawn.astype(int) - np.rot90(upright, 2)).mean()
 
 
 def test_a_portrait_video_with_the_person_across_the_narrow_frame(clip, tmp_path):
