@@ -13,6 +13,7 @@ import click
 
 from formcheck.errors import FormcheckError
 from formcheck.exercises import Exercise
+from formcheck.feedback import NO_GOAL, Goal
 from formcheck.kinematics import Side
 
 
@@ -160,10 +161,12 @@ def score_input(
     fps: float | None = None,
     model: str | None = None,
     turn_deg: int | None = None,
+    goal: Goal = NO_GOAL,
 ) -> Scored:
     """Read a video, GIF, image folder or track, score it, and write its scorecard to ``out_dir``
     (made only once the input has opened, so a bad input leaves no empty folder). The picture is
-    turned clockwise by ``turn_deg``, or where it is judged to run sideways or upside down (None)."""
+    turned clockwise by ``turn_deg``, or where it is judged to run sideways or upside down (None);
+    the scorecard keeps the programme's ``goal`` its sets are read against."""
     from formcheck.orientation import TurnedTrack, Upright, judge_upright
     from formcheck.pipeline import analyze_track
     from formcheck.pose import is_track_path, load_track
@@ -189,6 +192,8 @@ def score_input(
             click.echo(f"{path.name}: {upright.words}", err=True)
     analysis = analyze_track(track, exercise, side)
     card = scorecard_from_analysis(analysis)
+    if goal != NO_GOAL:
+        card.goal = goal.to_dict()
     return Scored(analysis, card, card.write(out_dir), video_path)
 
 

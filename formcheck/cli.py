@@ -58,6 +58,23 @@ rotate_option = click.option(
     "own rotation flag); auto turns one where the body runs up and down or lies upside down.",
 )
 
+goal_reps_option = click.option(
+    "--reps",
+    "goal_reps",
+    type=click.IntRange(1, 500),
+    default=None,
+    help="Your programme's reps a set: live tells 'set done' at the rep that reaches them; the "
+    "scorecard and report say which sets did.",
+)
+goal_hold_option = click.option(
+    "--hold",
+    "goal_hold_s",
+    type=click.FloatRange(1, 600),
+    default=None,
+    help="Your programme's seconds a hold: live tells 'hold done' when a hold reaches them; the "
+    "scorecard and report say which holds did.",
+)
+
 
 exercise_option = click.option(
     "--exercise",
@@ -114,6 +131,8 @@ def cli() -> None:
 @fps_option
 @model_option
 @rotate_option
+@goal_reps_option
+@goal_hold_option
 @click.option(
     "--jobs",
     "-j",
@@ -132,6 +151,8 @@ def analyze(
     fps: float | None,
     model: str | None,
     rotate: str,
+    goal_reps: int | None,
+    goal_hold_s: float | None,
     jobs: int | None,
 ) -> None:
     """Analyse a recorded video (or a saved landmark track) and write a per-rep scorecard.
@@ -141,19 +162,25 @@ def analyze(
     from formcheck.batch import default_jobs, videos_in
 
     exercise = load_exercise(ExerciseId.parse(exercise_name))
+    goal = _goal(exercise, goal_reps, goal_hold_s)
     path = Path(video_or_track)
     if not path.exists():
         raise FormcheckError(f"No such file or folder: {path}")
     if path.is_dir() and videos_in(path):
         if fps is not None:
             raise FormcheckError("--fps is for a folder of images; a video's frame times come from the file.")
-        _analyze_folder(path, exercise, side, out, overwrite, no_video, model, rotate, jobs or default_jobs())
+        options = ("--exercise", exercise.id, "--side", side, "--rotate", rotate)
+        options += ("--no-video",) if no_video else ()
+        options += ("--model", str(Path(model).resolve())) if model else ()
+        options += ("--reps", str(goal_reps)) if goal_reps else ()
+        options += ("--hold", str(goal_hold_s)) if goal_hold_s else ()
+        _analyze_folder(path, exercise, options, out, overwrite, jobs or default_jobs())
         return
     if jobs not in (None, 1):
         raise FormcheckError("--jobs is for a folder of videos; one video is analysed by one process.")
     out_dir = result_dir(path, out, overwrite)
     turn_deg = None if rotate == "auto" else int(rotate)
-    scored = score_input(path, exercise, _side(side), out_dir, fps, model, turn_deg)
+    scored = score_input(path, exercise, _side(side), out_dir, fps, model, turn_deg, goal)
     click.echo(scored.card.table())
     click.echo(f"\nWrote {listed(scored.written)}")
     if no_video:
@@ -169,17 +196,10 @@ def analyze(
 
 
 def _analyze_folder(
-    folder: Path,
-    exercise: Exercise,
-    side: str,
-    out: Path | None,
-    overwrite: bool,
-    no_video: bool,
-    model: str | None,
-    rotate: str,
-    jobs: int,
+    folder: Path, exercise: Exercise, options: tuple[str, ...], out: Path | None, overwrite: bool, jobs: int
 ) -> None:
-    """Every video in ``folder`` into its own result folder, ``jobs`` at a time, then the summary."""
+    """Every video in ``folder`` into its own result folder, ``jobs`` at a time (each an analyze
+    process given ``options``), then the summary."""
     from formcheck.batch import (
         Batch,
         BatchJob,
@@ -204,10 +224,7 @@ def _analyze_folder(
         f"{folder.name}: {len(videos)} video{'s' if len(videos) > 1 else ''}, {jobs} at a time, into {root}"
         f"{skipped if images else ''}."
     )
-    options = ("--exercise", exercise.id, "--side", side, "--rotate", rotate)
     options += ("--overwrite",)  # earlier results refused above
-    options += ("--no-video",) if no_video else ()
-    options += ("--model", str(Path(model).resolve())) if model else ()
     batch = [BatchJob(v, d, options) for v, d in zip(videos, out_dirs, strict=True)]
     finished = []
 
@@ -261,20 +278,8 @@ def _analyze_folder(
     help="Seconds counted down before counting starts [default: 3 for a camera, 0 for --source, "
     "since a recording cannot wait for it].",
 )
-@click.option(
-    "--reps",
-    "goal_reps",
-    type=click.IntRange(1, 500),
-    default=None,
-    help="Your programme's reps a set: the rep that reaches them is told 'set done'.",
-)
-@click.option(
-    "--hold",
-    "goal_hold_s",
-    type=click.FloatRange(1, 600),
-    default=None,
-    help="Your programme's seconds a hold: told 'hold done' when a hold reaches them.",
-)
+@goal_reps_option
+@goal_hold_option
 @model_option
 def live(
     camera: int | None,

@@ -455,9 +455,10 @@ def _live_line(live: dict) -> str:
 
 
 def _goal_text(card: dict) -> str | None:
-    """How a live session's sets met its goal (``live.goal``), in words; None without one."""
+    """How the sets met the programme's goal (analyze's ``goal``, a live session's ``live.goal``),
+    in words; None without one."""
     live = card.get("live")
-    goal = live.get("goal") if isinstance(live, dict) else None
+    goal = card.get("goal") or (live.get("goal") if isinstance(live, dict) else None)
     if not isinstance(goal, dict):
         return None
     said = []

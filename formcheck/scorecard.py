@@ -73,7 +73,8 @@ class Scorecard:
     frames_with_pose: int
     sets: list[ExerciseSet] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
-    live: dict | None = None  # a live session's own figures (frames dropped, latency, how it ended)
+    live: dict | None = None  # a live session's own figures (frames dropped, latency, how it ended, goal)
+    goal: dict | None = None  # analyze's: the programme's reps a set and seconds a hold (--reps, --hold)
 
     @property
     def reps(self) -> list[RepRecord]:
@@ -155,6 +156,8 @@ class Scorecard:
                 for x in self.sets
             ],
         }
+        if self.goal is not None:
+            card["goal"] = self.goal
         if self.live is not None:
             card["live"] = self.live
         return card

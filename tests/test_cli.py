@@ -63,6 +63,33 @@ def test_analyze_a_track_writes_scorecard_and_csv(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
+@pytest.mark.parametrize(
+    ("clip", "exercise", "goal", "said"),
+    [
+        ("clamshell_front", "clamshell", ("--reps", "6"), "6 reps a set, reached in 1 of 1 sets (6 done)"),
+        ("clamshell_front", "clamshell", ("--reps", "8"), "8 reps a set, reached in 0 of 1 sets (6 done)"),
+        ("side_plank_forearm", "side-plank", ("--hold", "10"), "Goal: 10 s holds, reached by 1 of 1 holds."),
+        ("side_plank_forearm", "side-plank", ("--hold", "12"), "Goal: 12 s holds, reached by 0 of 1 holds."),
+    ],
+)
+def test_a_recorded_set_is_read_against_the_programmes_goal(tmp_path, clip, exercise, goal, said):
+    """A therapist reviewing a set: did it reach the dose? (the plank held 11.3 s)"""
+    out = tmp_path / "out"
+    r = formcheck("analyze", str(fixture_track(clip)), "-e", exercise, *goal, "--out", str(out), "--no-video")
+    assert r.returncode == 0, r.stderr
+    assert said in r.stdout and said in (out / "report.html").read_text()
+    card = json.loads((out / "scorecard.json").read_text())
+    key = {"--reps": "reps", "--hold": "hold_s"}[goal[0]]
+    assert card["goal"][key] == float(goal[1]) and "live" not in card
+
+
+def test_a_goal_the_exercise_has_nothing_to_count_for_is_refused(tmp_path):
+    track = str(fixture_track("clamshell_front"))
+    r = formcheck("analyze", track, "-e", "clamshell", "--hold", "30", "--out", str(tmp_path / "o"))
+    assert_one_line_error(r, "clamshell counts reps, not holds")
+    assert not (tmp_path / "o").exists()
+
+
 def test_unknown_exercise_lists_the_valid_ones(tmp_path):
     r = formcheck(
         "analyze", str(fixture_track("clamshell_front.mp4")), "--exercise", "squat", "--out", str(tmp_path)
@@ -493,7 +520,9 @@ def clinic_folder(tmp_path: Path) -> Path:
 
 def test_a_folder_of_videos_is_analysed_jobs_at_a_time_each_into_its_own_folder_with_a_summary(tmp_path):
     clips = clinic_folder(tmp_path)
-    r = formcheck("analyze", str(clips), "-e", "clamshell", "--jobs", "2", "--no-video", cwd=tmp_path)
+    r = formcheck(
+        "analyze", str(clips), "-e", "clamshell", "--jobs", "2", "--no-video", "--reps", "3", cwd=tmp_path
+    )
     # the bad file is said, and the exit is an error, but the others are analysed
     assert_one_line_error(r, "1 of 4 videos could not be analysed")
     assert "4 videos, 2 at a time" in r.stdout and "1 images there are not analysed" in r.stdout
@@ -506,6 +535,7 @@ def test_a_folder_of_videos_is_analysed_jobs_at_a_time_each_into_its_own_folder_
     ben = json.loads((root / "ben" / "scorecard.json").read_text())
     assert (anna["summary"]["reps"], anna["summary"]["faults"]) == (3, {"feet_apart": 1})
     assert (ben["summary"]["reps"], ben["summary"]["faults"]) == (3, {})
+    assert anna["goal"] == ben["goal"] == {"reps": 3, "hold_s": None}  # each video read against it
     assert (root / "anna" / "report.html").is_file() and not (root / "anna" / "annotated.mp4").exists()
     with open(root / "summary.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
