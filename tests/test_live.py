@@ -23,7 +23,7 @@ from formcheck.capture import Captured, LatestFrame, paced
 from formcheck.display import NoWindow
 from formcheck.engine import FrameMetrics
 from formcheck.engine.counters import END_CONFIRM_S
-from formcheck.engine.setup import frame_problems
+from formcheck.engine.setup import SetupMonitor, frame_problems
 from formcheck.exercises import load_exercise
 from formcheck.feedback import Coach, Cue, CueKind, Goal, HoldCalls, Speaker, make_speaker
 from formcheck.interrupts import Terminated, deferred_interrupts, terminate_as_interrupt
@@ -257,6 +257,14 @@ def test_speaker_says_only_the_newest_waiting_cue_and_a_missing_engine_is_explai
 
 
 # -- getting ready -----------------------------------------------------------------------------------
+
+
+def test_nobody_in_the_picture_is_warned_once_in_one_sentence():
+    monitor = SetupMonitor(load_exercise("clamshell"))
+    nobody = [FrameMetrics(float(t), {}, {}, False) for t in np.arange(0.0, 5.0, 0.1)]
+    said = [w for m in nobody for w in monitor.update(m)]
+    assert [w.code for w in said] == ["no_person"]
+    assert said[0].message.endswith("with your whole body in view.") and ".." not in said[0].message
 
 
 def test_set_up_problems_are_said_in_plain_words(clam):
