@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 TURNS_DEG = (0, 90, 180, 270)  # clockwise, as a picture is turned
 # A trunk's rise towards the shoulders (sine of its angle up the picture) that counts as a whole
-# vote. Upright, it rose in all 369 rendered sets (0.014-0.36: planks 0.17-0.36), the 27 committed
+# vote. Upright, it rose in all 369 rendered sets (0.014-0.36: planks 0.17-0.36), the 28 committed
 # tracks and the shared clips (clamshell 0.046, leg lift 0.060, planks 0.25-0.29); a glute bridge,
 # lying on the back with the hips up, falls (-0.29).
 TRUNK_RISE_VOTE = 0.1
