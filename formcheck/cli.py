@@ -280,6 +280,15 @@ def _analyze_folder(
 )
 @goal_reps_option
 @goal_hold_option
+@click.option(
+    "--rotate",
+    "turn_deg",
+    type=click.Choice([str(d) for d in TURNS_DEG]),
+    default="0",
+    show_default=True,
+    help="Turn the camera's picture clockwise by this many degrees (a camera or phone mounted "
+    "sideways: you should lie across the window).",
+)
 @model_option
 def live(
     camera: int | None,
@@ -294,6 +303,7 @@ def live(
     countdown_s: float | None,
     goal_reps: int | None,
     goal_hold_s: float | None,
+    turn_deg: str,
     model: str | None,
 ) -> None:
     """Check your form live on a webcam: skeleton, angles, rep counter, cues as you go.
@@ -319,10 +329,10 @@ def live(
     if source is not None:
         from formcheck.capture import paced
 
-        video = VideoFileSource(source)
+        video = VideoFileSource(source, int(turn_deg))
         frames, info, is_camera = paced(video), video.info, False
     else:
-        cam = CameraSource(camera or 0)
+        cam = CameraSource(camera or 0, int(turn_deg))
         frames, info, is_camera = cam, cam.info, True
     out_dir = make_out_dir(out or Path("formcheck_out") / time.strftime("live-%Y%m%d-%H%M%S"))
     if countdown_s is None:

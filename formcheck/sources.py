@@ -133,10 +133,11 @@ def working_cameras(indices: Iterable[int] = range(5)) -> list[int]:
 
 
 class CameraSource:
-    """A webcam by index; times are the capture clock, starting at 0."""
+    """A webcam by index, its picture turned clockwise by ``turn_deg``; times are the capture
+    clock, starting at 0."""
 
-    def __init__(self, index: int = 0):
-        self.index = index
+    def __init__(self, index: int = 0, turn_deg: int = 0):
+        self.index, self.turn_deg = index, turn_deg
         with quiet_native_stderr():
             self._cap = cv2.VideoCapture(index)
             ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
@@ -153,6 +154,7 @@ class CameraSource:
                 "or play a recording with --source VIDEO."
             )
         fps = self._cap.get(cv2.CAP_PROP_FPS)
+        first = turn_frame(first, turn_deg)
         self._first = first
         self.info = SourceInfo(
             f"camera:{index}", float(fps) if fps and fps > 0 else 30.0, first.shape[1], first.shape[0], 0
@@ -169,6 +171,7 @@ class CameraSource:
                 ok, frame = self._cap.read()
                 if not ok:
                     break
+                frame = turn_frame(frame, self.turn_deg)
         finally:
             self._cap.release()
 

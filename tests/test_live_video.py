@@ -163,3 +163,19 @@ def test_live_takes_a_holds_goal_and_refuses_one_the_exercise_lacks(tmp_path):
     assert_one_line_error(r, "side-plank counts holds, not reps", "--hold SECONDS")
     r = formcheck("live", "--camera", "9", "-e", "clamshell", "--hold", "30", "--no-window")
     assert_one_line_error(r, "clamshell counts reps, not holds", "--reps N")
+
+
+def test_a_camera_mounted_sideways_is_turned_as_asked(tmp_path):
+    """The forearm plank played as a camera on its side: turned back with --rotate, the hold is
+    counted as from an upright camera (held 11 s)."""
+    from test_field_inputs import ffmpeg
+
+    sideways = tmp_path / "sideways.mp4"
+    upright = shared_video("side_plank_forearm.mp4")
+    ffmpeg("-i", str(upright), "-vf", "transpose=1", "-c:v", "libx264", str(sideways))
+    command = live_command("side_plank_forearm.mp4", "side-plank", tmp_path / "out")
+    command[command.index("--source") + 1] = str(sideways)
+    r = subprocess.run([*command, "--rotate", "270"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    card = json.loads((tmp_path / "out" / "scorecard.json").read_text())
+    assert card["summary"]["holds"] == 1 and card["holds"][0]["duration_s"] > 9.0
