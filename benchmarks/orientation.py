@@ -28,10 +28,14 @@ SOURCES = {
 
 def verdict(judged: Upright, turn_deg: int) -> str:
     if turn_deg == 0:
-        return "left upright" if judged.turn_deg == 0 else "turned wrong"
+        if judged.turn_deg:
+            return "turned wrong"
+        return "left upright" if judged.sure else "left upright, said maybe upside down"
     if judged.turn_deg == (360 - turn_deg) % 360:
         return "turned back" if judged.sure else "turned back, said unsure"
-    return "left as it plays" if judged.turn_deg == 0 else "turned wrong"
+    if judged.turn_deg == 0:
+        return "left, said maybe upside down" if not judged.sure else "left as it plays, unsaid"
+    return "turned wrong"
 
 
 def main() -> None:

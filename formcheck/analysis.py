@@ -187,9 +187,9 @@ def score_input(
     if upright.turn_deg:
         track = TurnedTrack(track, upright.turn_deg)
         track.meta["turned_deg"] = upright.turn_deg
-        if turn_deg is None:  # judged, not asked for: said, and kept in the scorecard
-            track.meta["turned_words"] = upright.words
-            click.echo(f"{path.name}: {upright.words}", err=True)
+    if turn_deg is None and upright.code:  # judged, not asked for: said, and kept in the scorecard
+        track.meta["orientation"] = {"code": upright.code, "words": upright.words}
+        click.echo(f"{path.name}: {upright.words}", err=True)
     analysis = analyze_track(track, exercise, side)
     card = scorecard_from_analysis(analysis)
     if goal != NO_GOAL:

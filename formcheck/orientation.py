@@ -38,8 +38,10 @@ TRUNK_RISE_VOTE = 0.1
 # plank; a kneeling plank's clam from 1.7 m read -14 (rendered), the edited leg-lift clip -6.5.
 LEG_SWING_VOTE_DEG = 20.0
 # Turned over only below this (the sum of the two votes, each -1..1): upright, the lowest was
-# +0.27 (the edited leg-lift clip), and the shared clips turned over read -0.92 to -1.47 (the leg
-# lift's -0.36, too close to call, is left as it plays). The glute bridge read -0.83.
+# +0.28 (the edited leg-lift clip), and the shared clips turned over read -0.92 to -1.47 (the leg
+# lift's -0.36, too close to call, is left as it plays). The glute bridge read -0.83. Between it
+# and 0 the picture is left as it plays and said to be maybe upside down: upright, no track of
+# these exercises read below 0 (397), and of them turned over, 381 read below this, 15 between.
 UPSIDE_DOWN_BELOW = -0.9
 # Of the two quarter turns, the one the votes pick is called sure from here (the edited leg-lift
 # clip turned a quarter read 0.35, every other shared clip 0.9 or more).
@@ -57,9 +59,23 @@ class Upright:
     sure: bool = True
 
     @property
+    def code(self) -> str | None:
+        """The scorecard's warning: turned, or left as it plays and maybe upside down; else None."""
+        if self.turn_deg:
+            return "turned_input"
+        return None if self.sure else "orientation_uncertain"
+
+    @property
     def words(self) -> str:
         if self.turn_deg == 0:
-            return ""
+            return (
+                ""
+                if self.sure
+                else (
+                    "The picture may be upside down (your body does not show which way is up): "
+                    "if it is, give --rotate 180."
+                )
+            )
         why = "upside down" if self.turn_deg == 180 else "sideways (your body ran up and down it)"
         other = (self.turn_deg + 180) % 360
         doubt = "" if self.sure else f" - not sure which way up: if it is wrong, give --rotate {other}"
@@ -118,8 +134,9 @@ def judge_upright(track: Track) -> Upright:
     if np.mean(along_y & ~stacked_y) > 0.5:
         score = _upright_votes(np.stack([track.source.height - px[..., 1], px[..., 0]], axis=-1))
         return Upright(90 if score >= 0 else 270, abs(score) >= SURE_FROM)
-    if np.mean(~along_y & stacked_y) > 0.5 and _upright_votes(px) < UPSIDE_DOWN_BELOW:
-        return Upright(180)
+    if np.mean(~along_y & stacked_y) > 0.5:
+        votes = _upright_votes(px)
+        return Upright(180) if votes < UPSIDE_DOWN_BELOW else Upright(0, sure=votes >= 0)
     return Upright()
 
 

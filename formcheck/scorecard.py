@@ -299,8 +299,8 @@ def input_warnings(meta: dict) -> list[Warning]:
     """What the input itself lacked, noted in the track's meta when it was read (and the turn of
     a picture that ran sideways or upside down, orientation.py)."""
     warnings = []
-    if isinstance(turned := meta.get("turned_words"), str):
-        warnings.append(Warning("turned_input", 0.0, turned))
+    if isinstance(judged := meta.get("orientation"), dict):
+        warnings.append(Warning(judged["code"], 0.0, judged["words"]))
     stopped = meta.get("truncated_at_s")
     if isinstance(stopped, (int, float)) and math.isfinite(stopped):
         warnings.append(
