@@ -167,7 +167,8 @@ def test_live_takes_a_holds_goal_and_refuses_one_the_exercise_lacks(tmp_path):
 
 def test_a_camera_mounted_sideways_is_turned_as_asked(tmp_path):
     """The forearm plank played as a camera on its side: turned back with --rotate, the hold is
-    counted as from an upright camera (held 11 s)."""
+    counted as from an upright camera (held 11 s; unturned, nothing is). Frames a busy machine
+    drops may cut the hold in two, so its time is what is checked."""
     from test_field_inputs import ffmpeg
 
     sideways = tmp_path / "sideways.mp4"
@@ -178,4 +179,4 @@ def test_a_camera_mounted_sideways_is_turned_as_asked(tmp_path):
     r = subprocess.run([*command, "--rotate", "270"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     card = json.loads((tmp_path / "out" / "scorecard.json").read_text())
-    assert card["summary"]["holds"] == 1 and card["holds"][0]["duration_s"] > 9.0
+    assert card["holds"] and sum(h["duration_s"] for h in card["holds"]) > 9.0
