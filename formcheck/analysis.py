@@ -167,6 +167,7 @@ def score_input(
     (made only once the input has opened, so a bad input leaves no empty folder). The picture is
     turned clockwise by ``turn_deg``, or where it is judged to run sideways or upside down (None);
     the scorecard keeps the programme's ``goal`` its sets are read against."""
+    from formcheck.engine import Warning
     from formcheck.orientation import TurnedTrack, Upright, judge_upright
     from formcheck.pipeline import analyze_track
     from formcheck.pose import is_track_path, load_track
@@ -184,14 +185,16 @@ def score_input(
         video_path = path if path.is_file() else None
     require_person(track, path)
     upright = judge_upright(track) if turn_deg is None else Upright(turn_deg)
+    track.meta["turned_deg"] = upright.turn_deg  # annotated.mp4 turns its frames alike (not a file's say)
     if upright.turn_deg:
         track = TurnedTrack(track, upright.turn_deg)
-        track.meta["turned_deg"] = upright.turn_deg
-    if turn_deg is None and upright.code:  # judged, not asked for: said, and kept in the scorecard
-        track.meta["orientation"] = {"code": upright.code, "words": upright.words}
+    said = turn_deg is None and upright.code  # judged, not asked for: said, and kept in the scorecard
+    if said:
         click.echo(f"{path.name}: {upright.words}", err=True)
     analysis = analyze_track(track, exercise, side)
     card = scorecard_from_analysis(analysis)
+    if said:
+        card.warnings.insert(0, Warning(upright.code, 0.0, upright.words))
     if goal != NO_GOAL:
         card.goal = goal.to_dict()
     return Scored(analysis, card, card.write(out_dir), video_path)

@@ -296,19 +296,15 @@ def nothing_counted(exercise, counted: ExerciseSet, warnings: list[Warning]) -> 
 
 
 def input_warnings(meta: dict) -> list[Warning]:
-    """What the input itself lacked, noted in the track's meta when it was read (and the turn of
-    a picture that ran sideways or upside down, orientation.py)."""
-    warnings = []
-    if isinstance(judged := meta.get("orientation"), dict):
-        warnings.append(Warning(judged["code"], 0.0, judged["words"]))
+    """What the input itself lacked, noted in the track's meta when it was read."""
     stopped = meta.get("truncated_at_s")
-    if isinstance(stopped, (int, float)) and math.isfinite(stopped):
-        warnings.append(
-            Warning(
-                "truncated_input",
-                float(stopped),
-                f"The video could not be decoded past {stopped:.1f} s (damaged or cut off); "
-                "only what came before was analysed.",
-            )
+    if not isinstance(stopped, (int, float)) or not math.isfinite(stopped):
+        return []
+    return [
+        Warning(
+            "truncated_input",
+            float(stopped),
+            f"The video could not be decoded past {stopped:.1f} s (damaged or cut off); "
+            "only what came before was analysed.",
         )
-    return warnings
+    ]
