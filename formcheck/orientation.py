@@ -91,8 +91,8 @@ def turn_pose_track(track: PoseTrack, turn_deg: int) -> PoseTrack:
     """The track's landmarks as the picture turned clockwise by ``turn_deg`` shows them."""
     image, world = track.image.copy(), track.world.copy()
     for _ in range(turn_deg // 90):
-        image[..., 0], image[..., 1] = 1.0 - image[..., 1], image[..., 0].copy()
-        world[..., 0], world[..., 1] = -world[..., 1], world[..., 0].copy()
+        image[..., :2] = _quarter_turned(image[..., :2], 1.0)
+        world[..., :2] = _quarter_turned(world[..., :2], 0.0)
     source = _turned_source(track.source, turn_deg)
     return PoseTrack(source, track.t_s, image, world, track.visibility, track.meta)
 
@@ -132,12 +132,18 @@ def judge_upright(track: Track) -> Upright:
     along_y = np.abs(body[:, 1]) > np.abs(body[:, 0])
     stacked_y = stack[:, 1] > stack[:, 0]
     if np.mean(along_y & ~stacked_y) > 0.5:
-        score = _upright_votes(np.stack([track.source.height - px[..., 1], px[..., 0]], axis=-1))
+        score = _upright_votes(_quarter_turned(px, track.source.height))
         return Upright(90 if score >= 0 else 270, abs(score) >= SURE_FROM)
     if np.mean(~along_y & stacked_y) > 0.5:
         votes = _upright_votes(px)
         return Upright(180) if votes < UPSIDE_DOWN_BELOW else Upright(0, sure=votes >= 0)
     return Upright()
+
+
+def _quarter_turned(xy: np.ndarray, height: float) -> np.ndarray:
+    """Points (x right, y down) as a quarter turn clockwise shows them, in a picture ``height``
+    high (1 for normalised coordinates, 0 for axes through the origin)."""
+    return np.stack([height - xy[..., 1], xy[..., 0]], axis=-1)
 
 
 def _turned_source(source: SourceInfo, turn_deg: int) -> SourceInfo:
